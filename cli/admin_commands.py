@@ -1,0 +1,77 @@
+"""`policy` and `role`: routing policy versions and role grants."""
+
+import argparse
+from typing import Any
+
+from cli.database import open_database
+from review.actors import cli_actor
+from review.policies import PolicyChange, list_policies, set_policy
+from review.roles import grant_role, parse_role, revoke_role
+
+
+def register(commands: Any) -> None:
+    """Add this module's subcommands to the parser."""
+    policy = commands.add_parser("policy", help="routing policy, versioned")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    show = policy_commands.add_parser("show", help="the newest version of every policy")
+    show.set_defaults(handler=run_policy_show)
+    change = policy_commands.add_parser("set", help="append a new policy version")
+    change.add_argument("--source", required=True, help="AI system, or '*' for the default")
+    change.add_argument("--task", required=True, help="task, or '*' for the default")
+    change.add_argument("--threshold", type=float, metavar="X")
+    change.add_argument("--audit-rate", type=float, metavar="R")
+    change.add_argument("--guidelines", help="text shown to reviewers of this task")
+    change.add_argument("--add-reason-code", action="append", default=[], metavar="CODE")
+    pause = change.add_mutually_exclusive_group()
+    pause.add_argument("--pause", action="store_const", const=True, dest="paused")
+    pause.add_argument("--resume", action="store_const", const=False, dest="paused")
+    change.set_defaults(handler=run_policy_set)
+
+    role = commands.add_parser("role", help="grant or revoke roles")
+    role_commands = role.add_subparsers(dest="role_command", required=True, metavar="ACTION")
+    for name, handler in (("grant", run_role_grant), ("revoke", run_role_revoke)):
+        command = role_commands.add_parser(name)
+        command.add_argument("email")
+        command.add_argument("role", help="reviewer, senior, lead, data or admin")
+        command.set_defaults(handler=handler)
+
+
+def run_policy_show(_args: argparse.Namespace) -> int:
+    """Print the newest version of every policy scope."""
+    for policy in list_policies(open_database(), cli_actor()):
+        state = "PAUSED" if policy.paused else "active"
+        print(
+            f"{policy.source}/{policy.task} v{policy.version}: threshold {policy.threshold:.2f}, "
+            f"audit rate {policy.audit_rate:.1%}, {state}, by {policy.author} "
+            f"at {policy.created_at:%Y-%m-%d %H:%M} UTC"
+        )
+        print(f"  reason codes: {', '.join(policy.reason_codes)}")
+    return 0
+
+
+def run_policy_set(args: argparse.Namespace) -> int:
+    """Append a new policy version."""
+    change = PolicyChange(
+        threshold=args.threshold,
+        audit_rate=args.audit_rate,
+        paused=args.paused,
+        guidelines=args.guidelines,
+        add_reason_codes=tuple(args.add_reason_code),
+    )
+    policy = set_policy(open_database(), cli_actor(), args.source, args.task, change)
+    print(f"{policy.source}/{policy.task} is now at version {policy.version}")
+    return 0
+
+
+def run_role_grant(args: argparse.Namespace) -> int:
+    """Grant a role."""
+    changed = grant_role(open_database(), cli_actor(), args.email, parse_role(args.role))
+    print(f"granted {args.role} to {args.email}" if changed else f"{args.email} already has {args.role}")
+    return 0
+
+
+def run_role_revoke(args: argparse.Namespace) -> int:
+    """Revoke a role."""
+    changed = revoke_role(open_database(), cli_actor(), args.email, parse_role(args.role))
+    print(f"revoked {args.role} from {args.email}" if changed else f"{args.email} did not have {args.role}")
+    return 0

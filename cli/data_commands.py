@@ -1,0 +1,155 @@
+"""`init`, `demo`, `ingest`, `export` and `stats`: getting data in and out."""
+
+import argparse
+import itertools
+import json
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from cli.database import open_database
+from cli.progress import Progress
+from review.actors import cli_actor
+from review.demo import load_demo
+from review.errors import WorkbenchError
+from review.export import export_rows, parse_cursor, since_from_iso, write_json_lines
+from review.ingest import ingest_records
+from review.record_files import read_record_file
+from review.stats import queue_stats
+from storage.engine import create_database_engine
+from storage.migrate import upgrade_to_head
+from storage.repositories.export_rows import ExportFilter
+
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+
+
+def register(commands: Any) -> None:
+    """Add this module's subcommands to the parser."""
+    init = commands.add_parser("init", help="create or migrate the schema (safe to repeat)")
+    init.set_defaults(handler=run_init)
+
+    demo = commands.add_parser("demo", help="load synthetic items with a decision history")
+    demo.add_argument("--items", type=_positive_int, default=500)
+    demo.add_argument("--days", type=_positive_int, default=30)
+    demo.set_defaults(handler=run_demo)
+
+    ingest = commands.add_parser("ingest", help="read JSON Lines or CSV records into the queue")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("--strict", action="store_true", help="store nothing unless all are valid")
+    ingest.set_defaults(handler=run_ingest)
+
+    export = commands.add_parser("export", help="write the labelled data set")
+    export.add_argument("--format", required=True, choices=["jsonl"])
+    export.add_argument("--out", required=True, metavar="PATH")
+    export.add_argument("--since", metavar="ISO")
+    export.add_argument("--after", metavar="CURSOR")
+    export.add_argument("--source")
+    export.add_argument("--task")
+    export.add_argument("--include-auto", action="store_true")
+    export.set_defaults(handler=run_export)
+
+    stats = commands.add_parser("stats", help="queue depth, oldest waiting age, decisions today")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(handler=run_stats)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def run_init(_args: argparse.Namespace) -> int:
+    """Create or migrate the schema."""
+    upgrade_to_head(create_database_engine())
+    print("database is at the newest schema version")
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Load demo data."""
+    report = load_demo(open_database(), cli_actor(), items=args.items, days=args.days)
+    print(f"loaded {report.items} items and {report.decisions} decisions")
+    return 0
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """Ingest files; exit 1 if any record was rejected, 2 if a file cannot be read."""
+    engine = open_database()
+    any_rejected = False
+    for path in args.files:
+        try:
+            records = list(read_record_file(path))
+        except (OSError, ValueError) as error:
+            print(f"workbench: cannot read {path}: {_reason(error)}", file=sys.stderr)
+            return EXIT_USAGE
+        report = ingest_records(engine, cli_actor(), records, strict=args.strict)
+        stored_note = " (nothing stored: --strict)" if args.strict and report.rejected else ""
+        print(
+            f"{path}: {report.accepted} accepted, {report.duplicates} duplicate, "
+            f"{len(report.rejected)} rejected{stored_note}"
+        )
+        for rejection in report.rejected:
+            print(f"  line {rejection.position}: {rejection.error}")
+        any_rejected = any_rejected or bool(report.rejected)
+    return EXIT_REJECTED if any_rejected else 0
+
+
+def _reason(error: Exception) -> str:
+    return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the data set and print the cursor for the next incremental export."""
+    after = parse_cursor(args.after)
+    filters = ExportFilter(
+        after_decision_id=after,
+        since=since_from_iso(args.since),
+        source=args.source,
+        task=args.task,
+        include_auto=args.include_auto,
+    )
+    engine = open_database()
+    rows = export_rows(engine, cli_actor(), filters)
+    first = list(itertools.islice(rows, 1))  # authorise and query before creating the file
+    try:
+        with open(args.out, "w", encoding="utf-8") as stream, Progress("exported") as progress:
+            result = write_json_lines(
+                itertools.chain(first, rows), stream, after=after, on_row=progress.update
+            )
+    except OSError as error:
+        raise WorkbenchError(f"cannot write {args.out}: {_reason(error)}") from None
+    print(f"wrote {result.rows} rows to {args.out}")
+    print(f"cursor: {result.cursor}")
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """Print queue statistics."""
+    stats = queue_stats(open_database(), cli_actor())
+    if args.json:
+        payload = {
+            "taken_at": stats.taken_at.isoformat(),
+            "waiting": stats.waiting,
+            "oldest_waiting_seconds": stats.oldest_waiting_seconds,
+            "decisions_today": stats.decisions_today,
+            "depth": [asdict(depth) for depth in stats.depths],
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    print(f"waiting: {stats.waiting}")
+    age = stats.oldest_waiting_seconds
+    print(f"oldest waiting: {_duration(age) if age is not None else '-'}")
+    print(f"decisions today: {stats.decisions_today}")
+    for depth in stats.depths:
+        print(f"  {depth.source:<20} {depth.task:<22} {depth.route:<7} {depth.state:<10} {depth.count}")
+    return 0
+
+
+def _duration(seconds: float) -> str:
+    minutes, _ = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"

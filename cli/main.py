@@ -1,0 +1,38 @@
+"""`workbench` entry point: parse arguments, run one command, turn refusals into exit codes."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cli import data_commands, admin_commands, serve_command
+from review.errors import WorkbenchError
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="workbench", description="Human-in-the-loop review workbench for AI outputs."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve_command.register(commands)
+    data_commands.register(commands)
+    admin_commands.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except WorkbenchError as error:
+        print(f"workbench: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

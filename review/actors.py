@@ -1,0 +1,27 @@
+"""Who is acting: a signed-in person, an API token's user, or the operator at the command line."""
+
+import getpass
+from dataclasses import dataclass
+
+from review.enums import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person or process with a set of roles; `identity` is an e-mail or `cli:<user>`."""
+
+    identity: str
+    roles: frozenset[Role]
+
+    def has(self, role: Role) -> bool:
+        """Whether the actor holds `role` directly."""
+        return role in self.roles
+
+
+def cli_actor() -> Actor:
+    """The operator at the command line, who acts with the database's authority."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in some containers
+        user = "unknown"
+    return Actor(identity=f"cli:{user}", roles=frozenset({Role.ADMIN}))

@@ -1,0 +1,142 @@
+"""Deciding a held item: an immutable decision row, and the item's state derived in one transaction."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from review.actors import Actor
+from review.clock import utcnow
+from review.enums import OUTCOME_OF_ACTION, Action, ItemState, Outcome
+from review.errors import InvalidRequest, NotFound, PermissionDenied
+from review.permissions import Permission, require
+from review.queue import ensure_lease
+from storage.engine import writing
+from storage.models import Decision, Item
+from storage.repositories.items import get_item_for_update
+from storage.repositories.policies import get_effective_policy
+
+MAX_RATIONALE_LENGTH = 10_000
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    """What a reviewer submits for a held item."""
+
+    item_id: int
+    lease_id: str
+    action: Action
+    output: Any = None
+    reason_code: str | None = None
+    rationale: str | None = None
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """The stored decision, as the caller needs to report it."""
+
+    decision_id: int
+    item_id: int
+    outcome: Outcome
+    item_state: ItemState
+
+
+def decide(
+    engine: Engine, actor: Actor, request: DecisionRequest, now: datetime | None = None
+) -> DecisionResult:
+    """Record the actor's decision on an item they hold under a live lease."""
+    require(actor, Permission.REVIEW)
+    now = now or utcnow()
+    with writing(engine) as session:
+        item = get_item_for_update(session=session, item_id=request.item_id)
+        if item is None:
+            raise NotFound(f"item {request.item_id} does not exist")
+        ensure_lease(item, actor, request.lease_id, now)
+        _check_may_decide(actor, item, request.action)
+        policy = get_effective_policy(session=session, source=item.source, task=item.task)
+        _check_request(request, item, policy.reason_codes)
+        decision = _decision_row(actor, item, request, now)
+        session.add(decision)
+        _apply_to_item(item, decision, actor, now)
+        session.add(item)
+        session.flush()
+        assert decision.id is not None and item.id is not None
+        result = DecisionResult(decision.id, item.id, Outcome(decision.outcome), ItemState(item.state))
+        session.commit()
+        return result
+
+
+def _check_may_decide(actor: Actor, item: Item, action: Action) -> None:
+    if item.state == ItemState.ESCALATED:
+        require(actor, Permission.DECIDE_ESCALATIONS)
+        if item.escalated_by == actor.identity:
+            raise PermissionDenied("nobody may clear an item they escalated themselves")
+        if action is Action.ESCALATE:
+            raise InvalidRequest("this item is escalated already", field="action")
+    elif item.state != ItemState.PENDING:
+        raise InvalidRequest(f"item {item.id} is {item.state} and cannot be decided")
+
+
+def _check_request(request: DecisionRequest, item: Item, reason_codes: list[str]) -> None:
+    if request.action is Action.APPROVE:
+        return
+    if not request.reason_code:
+        raise InvalidRequest(f"{request.action.value} needs a reason code", field="reason_code")
+    if request.reason_code not in reason_codes:
+        raise InvalidRequest(
+            f"unknown reason code {request.reason_code[:100]!r}; expected one of "
+            + ", ".join(reason_codes),
+            field="reason_code",
+        )
+    if not request.rationale or not request.rationale.strip():
+        raise InvalidRequest(f"{request.action.value} needs a rationale", field="rationale")
+    if len(request.rationale) > MAX_RATIONALE_LENGTH:
+        raise InvalidRequest(
+            f"the rationale is longer than {MAX_RATIONALE_LENGTH} characters", field="rationale"
+        )
+    if request.action is Action.EDIT:
+        if request.output is None:
+            raise InvalidRequest("an edit needs the corrected output", field="output")
+        if _canonical(request.output) == _canonical(item.output):
+            raise InvalidRequest(
+                "the corrected output is the same as the AI output; approve it instead",
+                field="output",
+            )
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _decision_row(actor: Actor, item: Item, request: DecisionRequest, now: datetime) -> Decision:
+    outcome = OUTCOME_OF_ACTION[request.action]
+    after = request.output if outcome is Outcome.EDITED else item.output
+    claimed_at = item.claimed_at or now
+    return Decision(
+        item_id=item.id,
+        outcome=outcome,
+        reviewer=actor.identity,
+        reason_code=request.reason_code or None,
+        rationale=(request.rationale or "").strip() or None,
+        output_before=item.output,
+        output_after=None if outcome is Outcome.REJECTED else after,
+        review_seconds=max((now - claimed_at).total_seconds(), 0.0),
+        decided_at=now,
+        escalated=item.state == ItemState.ESCALATED,
+    )
+
+
+def _apply_to_item(item: Item, decision: Decision, actor: Actor, now: datetime) -> None:
+    """Derive the item's state from its new decision and release the lease."""
+    if decision.outcome == Outcome.ESCALATED:
+        item.state = ItemState.ESCALATED
+        item.escalated_by = actor.identity
+    else:
+        item.state = ItemState.DECIDED
+        item.decided_at = now
+    item.lease_id = None
+    item.lease_holder = None
+    item.lease_expires_at = None
+    item.claimed_at = None

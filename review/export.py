@@ -1,0 +1,109 @@
+"""The labelled data set: one row per decided item, in the contract's columns, streamed."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from sqlalchemy import Engine
+
+from review.actors import Actor
+from review.clock import isoformat_utc
+from review.errors import InvalidRequest
+from review.permissions import Permission, require
+from storage.engine import reading
+from storage.models import Decision, Item
+from storage.repositories.export_rows import ExportFilter, stream_export_rows
+
+EXPORT_COLUMNS = (
+    "item_id", "source", "external_id", "task", "model_version", "input", "ai_output",
+    "confidence", "impact", "route", "route_reason", "policy_version", "decision",
+    "final_output", "reason_code", "rationale", "reviewer", "escalated", "decided_at",
+    "review_seconds", "received_at",
+)
+JSON_COLUMNS = frozenset({"input", "ai_output", "final_output"})
+
+
+@dataclass
+class ExportResult:
+    """How many rows were written and the cursor to pass as `--after` next time."""
+
+    rows: int
+    cursor: str
+
+
+def parse_cursor(cursor: str | None) -> int:
+    """The decision id a cursor stands for (0 for none); InvalidRequest if it is not one."""
+    if cursor is None or cursor == "":
+        return 0
+    if not cursor.isdigit():
+        raise InvalidRequest(f"{cursor[:50]!r} is not an export cursor", field="after")
+    return int(cursor)
+
+
+def export_rows(
+    engine: Engine, actor: Actor, filters: ExportFilter
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (decision id, row) for every decision the filters select, oldest first."""
+    require(actor, Permission.EXPORT)
+    with reading(engine) as session:
+        for decision, item, policy_version in stream_export_rows(session=session, filters=filters):
+            yield decision.id, labelled_row(decision, item, policy_version)
+
+
+def labelled_row(decision: Decision, item: Item, policy_version: int) -> dict[str, Any]:
+    """One row of the data set, with JSON values as Python values and times as ISO 8601 UTC."""
+    return {
+        "item_id": item.id,
+        "source": item.source,
+        "external_id": item.external_id,
+        "task": item.task,
+        "model_version": item.model_version,
+        "input": item.input,
+        "ai_output": item.output,
+        "confidence": item.confidence,
+        "impact": item.impact,
+        "route": item.route,
+        "route_reason": item.route_reason,
+        "policy_version": policy_version,
+        "decision": decision.outcome,
+        "final_output": decision.output_after,
+        "reason_code": decision.reason_code,
+        "rationale": decision.rationale,
+        "reviewer": decision.reviewer,
+        "escalated": decision.escalated,
+        "decided_at": isoformat_utc(decision.decided_at),
+        "review_seconds": decision.review_seconds,
+        "received_at": isoformat_utc(item.received_at),
+    }
+
+
+def write_json_lines(
+    rows: Iterator[tuple[int, dict[str, Any]]],
+    stream: IO[str],
+    after: int = 0,
+    on_row: Any = None,
+) -> ExportResult:
+    """Write rows as JSON Lines; return the count and the cursor after the last row."""
+    count, last = 0, after
+    for decision_id, row in rows:
+        stream.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+        stream.write("\n")
+        count, last = count + 1, decision_id
+        if on_row is not None:
+            on_row(count)
+    return ExportResult(rows=count, cursor=str(last))
+
+
+def since_from_iso(value: str | None) -> datetime | None:
+    """Parse `--since`; naive times are taken as UTC."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(f"{value[:50]!r} is not an ISO 8601 time", field="since") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment

@@ -1,0 +1,170 @@
+"""Ingest use case: validate records, route them, and store the new ones in one transaction."""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Engine, insert
+from sqlmodel import Session
+
+from review.actors import Actor
+from review.clock import utcnow
+from review.enums import PRIORITY_OF_IMPACT, ItemState, Outcome, Route
+from review.errors import InvalidRequest
+from review.permissions import Permission, require
+from review.policies import rules_of
+from review.record_files import RawRecord
+from review.records import Record, validate_record
+from review.routing import route_record
+from storage.engine import writing
+from storage.models import Decision, Policy
+from storage.repositories.items import insert_new_items, list_existing_keys
+from storage.repositories.policies import get_effective_policy
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One record that was not stored: where it was (line or list index) and why."""
+
+    position: int
+    error: str
+    field: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """What happened to every record of one ingest."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    routes: dict[str, int] = field(default_factory=dict)
+
+
+def ingest_records(
+    engine: Engine,
+    actor: Actor,
+    raw_records: Iterable[RawRecord],
+    strict: bool = False,
+    received_at: datetime | None = None,
+) -> IngestReport:
+    """Validate, route and store records; with `strict`, store nothing unless every one is valid."""
+    require(actor, Permission.INGEST)
+    report = IngestReport()
+    valid = _validated(raw_records, report)
+    now = received_at or utcnow()
+    with writing(engine) as session:
+        router = _Router(session)
+        if strict:
+            records = list(valid)
+            if report.rejected:
+                return report
+            valid = iter(records)
+        while batch := list(islice(valid, BATCH_SIZE)):
+            _store_batch(session, router, batch, now, report)
+        session.commit()
+    return report
+
+
+def _validated(raw_records: Iterable[RawRecord], report: IngestReport) -> Iterator[Record]:
+    for raw in raw_records:
+        if raw.error is not None:
+            report.rejected.append(Rejection(raw.line, raw.error))
+            continue
+        try:
+            yield validate_record(raw.value)
+        except InvalidRequest as error:
+            report.rejected.append(Rejection(raw.line, str(error), error.field))
+
+
+class _Router:
+    """Routes records with the effective policy of their (source, task), read once per ingest."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._policies: dict[tuple[str, str], Policy] = {}
+
+    def policy_for(self, record: Record) -> Policy:
+        key = (record.source, record.task)
+        if key not in self._policies:
+            self._policies[key] = get_effective_policy(
+                session=self._session, source=record.source, task=record.task
+            )
+        return self._policies[key]
+
+
+def _store_batch(
+    session: Session, router: _Router, batch: list[Record], now: datetime, report: IngestReport
+) -> None:
+    unique: dict[tuple[str, str], Record] = {}
+    for record in batch:
+        if record.key in unique:
+            report.duplicates += 1
+        else:
+            unique[record.key] = record
+    existing = list_existing_keys(session=session, keys=list(unique))
+    report.duplicates += len(existing)
+    fresh = [record for key, record in unique.items() if key not in existing]
+    rows = [item_row(record, router.policy_for(record), now) for record in fresh]
+    ids = insert_new_items(session=session, rows=rows)
+    # A concurrent ingest may have stored the same key between our check and our insert.
+    report.duplicates += len(rows) - len(ids)
+    report.accepted += len(ids)
+    for row in rows:
+        report.routes[row["route"]] = report.routes.get(row["route"], 0) + 1
+    _record_auto_approvals(session, rows, ids, now)
+
+
+def item_row(record: Record, policy: Policy, received_at: datetime) -> dict[str, Any]:
+    """The item row for a routed record."""
+    routing = route_record(record, rules_of(policy))
+    auto = routing.route is Route.AUTO
+    return {
+        "source": record.source,
+        "external_id": record.external_id,
+        "task": record.task,
+        "model_version": record.model_version,
+        "input": record.input,
+        "output": record.output,
+        "confidence": record.confidence,
+        "impact": record.impact.value if record.impact else None,
+        "priority": PRIORITY_OF_IMPACT[record.impact],
+        "tags": record.tags,
+        "metadata": record.metadata,
+        "route": routing.route.value,
+        "route_reason": routing.reason,
+        "policy_id": policy.id,
+        "state": (ItemState.AUTO_APPROVED if auto else ItemState.PENDING).value,
+        "received_at": received_at,
+        "decided_at": received_at if auto else None,
+        "escalated_by": None,
+    }
+
+
+def _record_auto_approvals(
+    session: Session, rows: list[dict[str, Any]], ids: dict[tuple[str, str], int], now: datetime
+) -> None:
+    """Auto-approved items get a decision row too, so the decision feed and export see them."""
+    decisions = [
+        _auto_decision(ids[key], row, now)
+        for row in rows
+        if row["route"] == Route.AUTO and (key := (row["source"], row["external_id"])) in ids
+    ]
+    if decisions:
+        session.execute(insert(Decision), decisions)
+
+
+def _auto_decision(item_id: int, row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "item_id": item_id,
+        "outcome": Outcome.APPROVED.value,
+        "reviewer": None,
+        "output_before": row["output"],
+        "output_after": row["output"],
+        "decided_at": now,
+        "escalated": False,
+    }

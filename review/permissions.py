@@ -1,0 +1,50 @@
+"""Who may do what: a pure predicate checked by every use case before it touches anything."""
+
+from enum import StrEnum
+
+from review.actors import Actor
+from review.enums import Role
+from review.errors import PermissionDenied
+
+
+class Permission(StrEnum):
+    """Everything a use case can be asked to do."""
+
+    REVIEW = "review items"
+    DECIDE_ESCALATIONS = "decide escalated items"
+    VIEW_DASHBOARD = "view dashboards"
+    MANAGE_POLICY = "change routing policy"
+    EXPORT = "export labelled data"
+    INGEST = "ingest records"
+    MANAGE_ROLES = "manage roles"
+    MANAGE_TOKENS = "manage API tokens"
+    VIEW_AUDIT = "view the audit log"
+
+
+# Roles build on each other: a senior is also a reviewer, a lead also a senior. `data` stands
+# apart (exports only); `admin` may do everything.
+_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.REVIEWER: frozenset({Permission.REVIEW}),
+    Role.SENIOR: frozenset({Permission.REVIEW, Permission.DECIDE_ESCALATIONS}),
+    Role.LEAD: frozenset(
+        {
+            Permission.REVIEW,
+            Permission.DECIDE_ESCALATIONS,
+            Permission.VIEW_DASHBOARD,
+            Permission.MANAGE_POLICY,
+        }
+    ),
+    Role.DATA: frozenset({Permission.EXPORT}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def can(actor: Actor, permission: Permission) -> bool:
+    """Whether any of the actor's roles grants `permission`."""
+    return any(permission in _GRANTS[role] for role in actor.roles)
+
+
+def require(actor: Actor, permission: Permission) -> None:
+    """Raise `PermissionDenied` unless the actor may do `permission`."""
+    if not can(actor, permission):
+        raise PermissionDenied(f"{actor.identity} may not {permission.value}")

@@ -1,0 +1,96 @@
+"""Routing policy use cases: read the current versions, append a new one."""
+
+import math
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import Engine
+
+from review.actors import Actor
+from review.clock import utcnow
+from review.errors import InvalidRequest
+from review.permissions import Permission, require
+from review.routing import PolicyRules
+from storage.engine import reading, writing
+from storage.models import Policy
+from storage.repositories.policies import (
+    DEFAULT_SCOPE,
+    get_effective_policy,
+    get_latest_policy,
+    list_latest_policies,
+)
+
+REASON_CODE_MAX_LENGTH = 100
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """What to change in a policy; None leaves a setting as it is."""
+
+    threshold: float | None = None
+    audit_rate: float | None = None
+    paused: bool | None = None
+    guidelines: str | None = None
+    add_reason_codes: tuple[str, ...] = ()
+
+
+def rules_of(policy: Policy) -> PolicyRules:
+    """The routing rules of a stored policy version."""
+    return PolicyRules(threshold=policy.threshold, audit_rate=policy.audit_rate, paused=policy.paused)
+
+
+def list_policies(engine: Engine, actor: Actor) -> list[Policy]:
+    """The newest version of every policy scope (`*`/`*` is the default)."""
+    require(actor, Permission.MANAGE_POLICY)
+    with reading(engine) as session:
+        return list_latest_policies(session=session)
+
+
+def set_policy(
+    engine: Engine, actor: Actor, source: str, task: str, change: PolicyChange
+) -> Policy:
+    """Append a new version of the (source, task) policy with `change` applied; return it."""
+    require(actor, Permission.MANAGE_POLICY)
+    _validate_change(source, task, change)
+    with writing(engine) as session:
+        current = get_effective_policy(session=session, source=source, task=task)
+        own = get_latest_policy(session=session, source=source, task=task)
+        codes = list(current.reason_codes)
+        codes += [code for code in change.add_reason_codes if code not in codes]
+        policy = Policy(
+            source=source,
+            task=task,
+            version=(own.version + 1) if own else 1,
+            threshold=_pick(change.threshold, current.threshold),
+            audit_rate=_pick(change.audit_rate, current.audit_rate),
+            paused=_pick(change.paused, current.paused),
+            reason_codes=codes,
+            guidelines=_pick(change.guidelines, current.guidelines),
+            author=actor.identity,
+            created_at=utcnow(),
+        )
+        session.add(policy)
+        session.commit()
+        return policy
+
+
+def _pick(new: T | None, old: T) -> T:
+    return old if new is None else new
+
+
+def _validate_change(source: str, task: str, change: PolicyChange) -> None:
+    for name, value in (("source", source), ("task", task)):
+        if not value.strip():
+            raise InvalidRequest(f"'{name}' must not be empty", field=name)
+    if (source == DEFAULT_SCOPE) != (task == DEFAULT_SCOPE):
+        raise InvalidRequest("the default policy is set with both --source '*' and --task '*'")
+    for name, value in (("threshold", change.threshold), ("audit_rate", change.audit_rate)):
+        if value is not None and not (math.isfinite(value) and 0 <= value <= 1):
+            raise InvalidRequest(f"'{name}' must be between 0 and 1, got {value}", field=name)
+    for code in change.add_reason_codes:
+        if not code.strip() or len(code) > REASON_CODE_MAX_LENGTH:
+            raise InvalidRequest(
+                f"reason code {code[:50]!r} must be 1 to {REASON_CODE_MAX_LENGTH} characters",
+                field="reason_code",
+            )

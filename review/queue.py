@@ -1,0 +1,168 @@
+"""Claiming work: short transactions that set a lease; no lock is held while a person reads."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from review.actors import Actor
+from review.clock import utcnow
+from review.enums import ItemState, Outcome, Queue, Route
+from review.errors import LeaseLost
+from review.permissions import Permission, require
+from review.routing import reason_shown_to_reviewer
+from storage.engine import reading, writing
+from storage.models import Decision, Item
+from storage.repositories.items import (
+    get_held_item,
+    get_item_for_update,
+    get_next_claimable_item,
+)
+from storage.repositories.policies import get_effective_policy
+
+LEASE_DURATION = timedelta(minutes=10)
+
+_STATE_OF_QUEUE = {Queue.REVIEW: ItemState.PENDING, Queue.ESCALATIONS: ItemState.ESCALATED}
+_PERMISSION_OF_QUEUE = {
+    Queue.REVIEW: Permission.REVIEW,
+    Queue.ESCALATIONS: Permission.DECIDE_ESCALATIONS,
+}
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Why an item was escalated and by whom."""
+
+    by: str
+    reason_code: str | None
+    rationale: str | None
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """Everything a reviewer needs to decide an item they hold."""
+
+    item_id: int
+    lease_id: str
+    lease_expires_at: datetime
+    source: str
+    external_id: str
+    task: str
+    model_version: str | None
+    input: Any
+    output: Any
+    confidence: float | None
+    impact: str | None
+    routing_reason: str
+    guidelines: str
+    reason_codes: list[str]
+    escalation: Escalation | None
+
+
+def claim_next(
+    engine: Engine, actor: Actor, queue: Queue = Queue.REVIEW, now: datetime | None = None
+) -> HeldItem | None:
+    """Lease the next item of `queue` to the actor (or return the one they hold); None if empty."""
+    require(actor, _PERMISSION_OF_QUEUE[queue])
+    now = now or utcnow()
+    state = _STATE_OF_QUEUE[queue]
+    with writing(engine) as session:
+        item = get_held_item(session=session, holder=actor.identity, state=state, now=now)
+        if item is None:
+            # Nobody clears their own escalation, so a senior never sees items they escalated.
+            excluded = actor.identity if queue is Queue.ESCALATIONS else None
+            item = get_next_claimable_item(
+                session=session, state=state, now=now, exclude_escalated_by=excluded
+            )
+            if item is None:
+                return None
+            _lease(item, actor, now)
+            session.add(item)
+            session.flush()
+        held = _held_item(session, item)
+        session.commit()
+        return held
+
+
+def held_item(
+    engine: Engine, actor: Actor, queue: Queue = Queue.REVIEW, now: datetime | None = None
+) -> HeldItem | None:
+    """The item of `queue` the actor holds under a live lease, if any (read-only)."""
+    require(actor, _PERMISSION_OF_QUEUE[queue])
+    with reading(engine) as session:
+        item = get_held_item(
+            session=session, holder=actor.identity, state=_STATE_OF_QUEUE[queue], now=now or utcnow()
+        )
+        return None if item is None else _held_item(session, item)
+
+
+def renew_lease(
+    engine: Engine, actor: Actor, item_id: int, lease_id: str, now: datetime | None = None
+) -> datetime:
+    """Extend a live lease the actor holds; return its new expiry, or raise LeaseLost."""
+    now = now or utcnow()
+    with writing(engine) as session:
+        item = get_item_for_update(session=session, item_id=item_id)
+        ensure_lease(item, actor, lease_id, now)
+        assert item is not None
+        item.lease_expires_at = now + LEASE_DURATION
+        session.add(item)
+        session.commit()
+        return item.lease_expires_at
+
+
+def ensure_lease(item: Item | None, actor: Actor, lease_id: str, now: datetime) -> None:
+    """Raise LeaseLost unless `actor` holds the live lease `lease_id` on `item`."""
+    if item is None or item.lease_id != lease_id or item.lease_holder != actor.identity:
+        raise LeaseLost("you do not hold this item; claim it again")
+    if item.lease_expires_at is None or item.lease_expires_at <= now:
+        raise LeaseLost("your lease on this item expired; claim it again")
+
+
+def _lease(item: Item, actor: Actor, now: datetime) -> None:
+    item.lease_id = str(uuid.uuid4())
+    item.lease_holder = actor.identity
+    item.lease_expires_at = now + LEASE_DURATION
+    item.claimed_at = now
+
+
+def _held_item(session: Session, item: Item) -> HeldItem:
+    assert item.id is not None and item.lease_id and item.lease_expires_at
+    # Guidelines and reason codes come from the policy in force now, not the one that routed
+    # the item: a lead's new reason code must be usable on items already waiting.
+    policy = get_effective_policy(session=session, source=item.source, task=item.task)
+    return HeldItem(
+        item_id=item.id,
+        lease_id=item.lease_id,
+        lease_expires_at=item.lease_expires_at,
+        source=item.source,
+        external_id=item.external_id,
+        task=item.task,
+        model_version=item.model_version,
+        input=item.input,
+        output=item.output,
+        confidence=item.confidence,
+        impact=item.impact,
+        routing_reason=reason_shown_to_reviewer(Route(item.route), item.route_reason),
+        guidelines=policy.guidelines,
+        reason_codes=list(policy.reason_codes),
+        escalation=_escalation_of(session, item),
+    )
+
+
+def _escalation_of(session: Session, item: Item) -> Escalation | None:
+    if item.state != ItemState.ESCALATED:
+        return None
+    statement = (
+        select(Decision)
+        .where(Decision.item_id == item.id, Decision.outcome == Outcome.ESCALATED)
+        .order_by(col(Decision.id).desc())
+        .limit(1)
+    )
+    decision = session.exec(statement).first()
+    if decision is None or decision.reviewer is None:
+        return None
+    return Escalation(decision.reviewer, decision.reason_code, decision.rationale)

@@ -1,0 +1,159 @@
+"""The contract's record schema: validate one raw record into a `Record`, or say what is wrong."""
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from review.enums import Impact
+from review.errors import InvalidRequest
+
+MAX_EXTERNAL_ID_LENGTH = 200
+MAX_NAME_LENGTH = 200
+MAX_JSON_DEPTH = 64
+_KNOWN_FIELDS = frozenset(
+    {"external_id", "source", "task", "model_version", "input", "output", "confidence",
+     "impact", "tags", "metadata"}
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A valid record, ready to be routed and stored."""
+
+    external_id: str
+    source: str
+    task: str
+    model_version: str | None
+    input: Any
+    output: Any
+    confidence: float | None
+    impact: Impact | None
+    tags: list[str] | None
+    metadata: dict[str, Any] | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The idempotency key: the same pair again is a duplicate."""
+        return (self.source, self.external_id)
+
+
+def validate_record(raw: Any) -> Record:
+    """Check `raw` against the contract; raise `InvalidRequest` naming the first field at fault."""
+    if not isinstance(raw, dict):
+        raise InvalidRequest(f"a record must be a JSON object, not {_json_kind(raw)}")
+    unknown = sorted(set(raw) - _KNOWN_FIELDS)
+    if unknown:
+        raise InvalidRequest(f"unknown field '{unknown[0]}'", field=unknown[0])
+    for name, value in raw.items():
+        _check_json_value(name, value)
+    if "output" not in raw or raw["output"] is None:
+        raise InvalidRequest("'output' is required", field="output")
+    return Record(
+        external_id=_required_text(raw, "external_id", MAX_EXTERNAL_ID_LENGTH),
+        source=_required_text(raw, "source", MAX_NAME_LENGTH),
+        task=_required_text(raw, "task", MAX_NAME_LENGTH),
+        model_version=_optional_text(raw, "model_version"),
+        input=raw.get("input"),
+        output=raw["output"],
+        confidence=_confidence(raw.get("confidence")),
+        impact=_impact(raw.get("impact")),
+        tags=_tags(raw.get("tags")),
+        metadata=_metadata(raw.get("metadata")),
+    )
+
+
+def _required_text(raw: dict[str, Any], name: str, max_length: int) -> str:
+    value = raw.get(name)
+    if value is None:
+        raise InvalidRequest(f"'{name}' is required", field=name)
+    if not isinstance(value, str):
+        raise InvalidRequest(f"'{name}' must be a string, not {_json_kind(value)}", field=name)
+    if not value.strip():
+        raise InvalidRequest(f"'{name}' must not be empty", field=name)
+    if len(value) > max_length:
+        raise InvalidRequest(
+            f"'{name}' is {len(value)} characters long; the limit is {max_length}", field=name
+        )
+    return value
+
+
+def _optional_text(raw: dict[str, Any], name: str) -> str | None:
+    if raw.get(name) is None:
+        return None
+    return _required_text(raw, name, MAX_NAME_LENGTH)
+
+
+def _confidence(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidRequest(
+            f"'confidence' must be a number in [0, 1] or null, not {_json_kind(value)}",
+            field="confidence",
+        )
+    if not math.isfinite(value) or not 0 <= value <= 1:
+        raise InvalidRequest(f"'confidence' must be in [0, 1], got {value}", field="confidence")
+    return float(value)
+
+
+def _impact(value: Any) -> Impact | None:
+    if value is None:
+        return None
+    try:
+        return Impact(value)
+    except ValueError:
+        raise InvalidRequest(
+            f"'impact' must be low, medium, high or null, got {value!r}"[:200], field="impact"
+        ) from None
+
+
+def _tags(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise InvalidRequest("'tags' must be a list of strings", field="tags")
+    return value
+
+
+def _metadata(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidRequest(
+            f"'metadata' must be an object, not {_json_kind(value)}", field="metadata"
+        )
+    return value
+
+
+def _check_json_value(field: str, value: Any) -> None:
+    """Refuse values no database column can hold: NUL characters, NaN, and absurd nesting."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidRequest(
+                f"'{field}' is nested more than {MAX_JSON_DEPTH} levels deep", field=field
+            )
+        if isinstance(current, str):
+            if "\x00" in current:
+                raise InvalidRequest(f"'{field}' contains a NUL character", field=field)
+        elif isinstance(current, float) and not math.isfinite(current):
+            raise InvalidRequest(f"'{field}' contains {current}, which is not JSON", field=field)
+        elif isinstance(current, dict):
+            for key, child in current.items():
+                if "\x00" in key:
+                    raise InvalidRequest(f"'{field}' contains a NUL character", field=field)
+                stack.append((child, depth + 1))
+        elif isinstance(current, list):
+            stack.extend((child, depth + 1) for child in current)
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return kinds.get(type(value), type(value).__name__)

@@ -1,0 +1,57 @@
+"""The routing policy as a pure function: which records a human must see, and why."""
+
+import hashlib
+from dataclasses import dataclass
+
+from review.enums import Impact, Route
+from review.records import Record
+
+
+@dataclass(frozen=True)
+class PolicyRules:
+    """The parts of a policy version that routing reads."""
+
+    threshold: float
+    audit_rate: float
+    paused: bool
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """Where a record goes and the reason stored with it."""
+
+    route: Route
+    reason: str
+
+
+def audit_draw(source: str, external_id: str) -> float:
+    """A number in [0, 1) fixed by the record's key, so re-sending a record never re-rolls it."""
+    digest = hashlib.sha256(f"{source}\x1f{external_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def route_record(record: Record, rules: PolicyRules) -> RoutingDecision:
+    """Apply the contract's routing order: paused, high impact, unknown or low confidence, audit."""
+    if rules.paused:
+        return RoutingDecision(Route.REVIEW, "automation paused")
+    if record.impact is Impact.HIGH:
+        return RoutingDecision(Route.REVIEW, "high impact")
+    if record.confidence is None:
+        return RoutingDecision(Route.REVIEW, "confidence unknown")
+    if record.confidence < rules.threshold:
+        return RoutingDecision(
+            Route.REVIEW,
+            f"confidence {record.confidence:.2f} below threshold {rules.threshold:.2f}",
+        )
+    if audit_draw(record.source, record.external_id) < rules.audit_rate:
+        return RoutingDecision(Route.AUDIT, f"audit sample at rate {rules.audit_rate:.1%}")
+    return RoutingDecision(
+        Route.AUTO, f"confidence {record.confidence:.2f} at or above threshold {rules.threshold:.2f}"
+    )
+
+
+def reason_shown_to_reviewer(route: Route, reason: str) -> str:
+    """The routing reason a reviewer sees: audit samples look like any other review, to avoid bias."""
+    if route is Route.AUDIT:
+        return "routine quality review"
+    return reason

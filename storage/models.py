@@ -1,0 +1,102 @@
+"""SQLModel tables. The schema itself is created and changed only by Alembic migrations."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+# JSONB on PostgreSQL (compact, indexable), JSON text on SQLite.
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def json_column(nullable: bool = True) -> Any:
+    """A JSON column of the portable type."""
+    return Field(default=None, sa_column=Column(JsonType, nullable=nullable))
+
+
+# A routing policy version for one (source, task), or the default ("*", "*"); rows are never
+# updated: a change appends the next version, so every item can name the version that routed it.
+class Policy(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("source", "task", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    task: str = Field(max_length=200)
+    version: int
+    threshold: float
+    audit_rate: float
+    paused: bool = False
+    reason_codes: list[str] = json_column(nullable=False)
+    guidelines: str = ""
+    author: str = Field(max_length=320)
+    created_at: datetime
+
+
+# One AI output sent for routing; the lease columns say who holds it and until when.
+class Item(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_item_source_external_id"),
+        # Serves the claim query: waiting items of one state, highest priority, oldest first.
+        Index("ix_item_claim_order", "state", text("priority DESC"), "received_at", "id"),
+        Index("ix_item_source_task_state", "source", "task", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    external_id: str = Field(max_length=200)
+    task: str = Field(max_length=200)
+    model_version: str | None = Field(default=None, max_length=200)
+    input: Any = json_column()
+    output: Any = json_column()
+    confidence: float | None = None
+    impact: str | None = Field(default=None, max_length=10)
+    priority: int
+    tags: list[str] | None = json_column()
+    extra: dict[str, Any] | None = Field(
+        default=None, sa_column=Column("metadata", JsonType, nullable=True)
+    )
+    route: str = Field(max_length=10)
+    route_reason: str = Field(max_length=500)
+    policy_id: int = Field(foreign_key="policy.id")
+    state: str = Field(max_length=20)
+    received_at: datetime
+    lease_id: str | None = Field(default=None, max_length=36)
+    lease_holder: str | None = Field(default=None, max_length=320)
+    lease_expires_at: datetime | None = None
+    claimed_at: datetime | None = None
+    escalated_by: str | None = Field(default=None, max_length=320)
+    decided_at: datetime | None = None
+
+
+# An immutable record of one decision on an item: who, what, why, and the output before and after.
+class Decision(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_decision_item_id", "item_id"),
+        Index("ix_decision_decided_at", "decided_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id")
+    outcome: str = Field(max_length=20)
+    reviewer: str | None = Field(default=None, max_length=320)
+    reason_code: str | None = Field(default=None, max_length=100)
+    rationale: str | None = None
+    output_before: Any = json_column()
+    output_after: Any = json_column()
+    review_seconds: float | None = None
+    decided_at: datetime
+    escalated: bool = False
+
+
+# A role granted to a person by e-mail, by the CLI or an admin; merged with identity-provider roles.
+class RoleGrant(SQLModel, table=True):
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("email", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320)
+    role: str = Field(max_length=20)
+    granted_by: str = Field(max_length=320)
+    granted_at: datetime

@@ -1,0 +1,1 @@
+"""Repository functions: small queries named verb + noun, taking the session keyword-only."""

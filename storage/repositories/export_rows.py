@@ -1,0 +1,50 @@
+"""The query behind the labelled data set: final decisions joined to their items and policies."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlmodel import Session, col, select
+
+from storage.models import Decision, Item, Policy
+
+FINAL_OUTCOMES = ("approved", "edited", "rejected")
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which decisions an export includes."""
+
+    after_decision_id: int = 0
+    since: datetime | None = None
+    source: str | None = None
+    task: str | None = None
+    include_auto: bool = False
+
+
+def stream_export_rows(
+    *, session: Session, filters: ExportFilter, batch_size: int = 1000
+) -> Iterator[Row[Any]]:
+    """Final decisions in decision-id order, with their item and policy, fetched in batches."""
+    statement = (
+        select(Decision, Item, Policy.version)
+        .join(Item, col(Item.id) == col(Decision.item_id))
+        .join(Policy, col(Policy.id) == col(Item.policy_id))
+        .where(
+            col(Decision.id) > filters.after_decision_id,
+            col(Decision.outcome).in_(FINAL_OUTCOMES),
+        )
+        .order_by(col(Decision.id))
+    )
+    if not filters.include_auto:
+        statement = statement.where(col(Decision.reviewer).is_not(None))
+    if filters.since is not None:
+        statement = statement.where(col(Decision.decided_at) >= filters.since)
+    if filters.source is not None:
+        statement = statement.where(col(Item.source) == filters.source)
+    if filters.task is not None:
+        statement = statement.where(col(Item.task) == filters.task)
+    result = session.execute(statement.execution_options(yield_per=batch_size))
+    yield from result

@@ -1,0 +1,105 @@
+"""Queries on items: bulk insert, the claim query, and lookups."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from storage.models import Item
+
+
+def insert_new_items(
+    *, session: Session, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[str, str], int]:
+    """Insert rows, skipping any whose (source, external_id) exists; map new keys to their ids."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        statement = pg_insert(Item).on_conflict_do_nothing(
+            index_elements=["source", "external_id"]
+        )
+    elif dialect == "sqlite":
+        statement = sqlite_insert(Item).on_conflict_do_nothing(
+            index_elements=["source", "external_id"]
+        )
+    else:  # other databases: the caller has filtered duplicates already
+        statement = insert(Item)
+    columns = Item.__table__.c
+    returning = statement.returning(columns.id, columns.source, columns.external_id)
+    result = session.execute(returning, list(rows))
+    return {(source, external_id): item_id for item_id, source, external_id in result}
+
+
+def list_existing_keys(
+    *, session: Session, keys: Sequence[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Which of the (source, external_id) keys are stored already."""
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    found: set[tuple[str, str]] = set()
+    for source, external_ids in by_source.items():
+        statement = select(Item.external_id).where(
+            Item.source == source, col(Item.external_id).in_(external_ids)
+        )
+        found.update((source, external_id) for external_id in session.exec(statement))
+    return found
+
+
+def get_item_for_update(*, session: Session, item_id: int) -> Item | None:
+    """The item, row-locked on PostgreSQL until the transaction ends (SQLite holds the write lock)."""
+    statement = select(Item).where(Item.id == item_id).with_for_update()
+    return session.exec(statement).first()
+
+
+def get_item_by_external_id(*, session: Session, source: str, external_id: str) -> Item | None:
+    """The item an upstream system knows by (source, external_id)."""
+    statement = select(Item).where(Item.source == source, Item.external_id == external_id)
+    return session.exec(statement).first()
+
+
+def get_held_item(*, session: Session, holder: str, state: str, now: datetime) -> Item | None:
+    """The item in `state` that `holder` has a live lease on, if any."""
+    statement = select(Item).where(
+        Item.state == state, Item.lease_holder == holder, col(Item.lease_expires_at) > now
+    )
+    return session.exec(statement.limit(1)).first()
+
+
+def get_next_claimable_item(
+    *, session: Session, state: str, now: datetime, exclude_escalated_by: str | None = None
+) -> Item | None:
+    """The next free item in `state`: highest priority, then oldest; locked rows are skipped."""
+    statement = select(Item).where(
+        Item.state == state,
+        or_(col(Item.lease_expires_at).is_(None), col(Item.lease_expires_at) <= now),
+    )
+    if exclude_escalated_by is not None:
+        statement = statement.where(col(Item.escalated_by) != exclude_escalated_by)
+    statement = (
+        statement.order_by(col(Item.priority).desc(), col(Item.received_at), col(Item.id))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return session.exec(statement).first()
+
+
+def count_items(*, session: Session) -> int:
+    """How many items are stored."""
+    return int(session.exec(select(func.count()).select_from(Item)).one())
+
+
+def is_database_reachable(engine: Engine) -> bool:
+    """Whether a trivial query succeeds."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable" to the caller
+        return False

@@ -1,0 +1,37 @@
+"""Aggregate queries for queue statistics; the database does the counting."""
+
+from datetime import datetime
+
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, col, select
+
+from storage.models import Decision, Item
+
+WAITING_STATES = ("pending", "escalated")
+
+
+def count_waiting_items(*, session: Session, now: datetime) -> list[tuple[str, str, str, str, int]]:
+    """(source, task, route, state, count) of items still waiting; held items count as `claimed`."""
+    held = and_(col(Item.lease_expires_at).is_not(None), col(Item.lease_expires_at) > now)
+    state = case((and_(Item.state == "pending", held), "claimed"), else_=Item.state)
+    statement = (
+        select(Item.source, Item.task, Item.route, state.label("state"), func.count())
+        .where(col(Item.state).in_(WAITING_STATES))
+        .group_by(Item.source, Item.task, Item.route, state)
+        .order_by(Item.source, Item.task, Item.route, state)
+    )
+    return [tuple(row) for row in session.execute(statement)]  # type: ignore[misc]
+
+
+def get_oldest_waiting_received_at(*, session: Session) -> datetime | None:
+    """When the longest-waiting item arrived."""
+    statement = select(func.min(Item.received_at)).where(col(Item.state).in_(WAITING_STATES))
+    return session.exec(statement).one()
+
+
+def count_human_decisions_since(*, session: Session, since: datetime) -> int:
+    """Decisions made by people (not auto-approvals) since `since`."""
+    statement = select(func.count()).where(
+        Decision.decided_at >= since, col(Decision.reviewer).is_not(None)
+    )
+    return session.exec(statement).one()

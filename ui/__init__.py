@@ -1,0 +1,1 @@
+"""Streamlit adapters: the cached engine, the signed-in actor, shared page components."""

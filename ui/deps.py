@@ -1,0 +1,54 @@
+"""The Streamlit adapter: the cached engine and the signed-in person as the domain's `Actor`."""
+
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from review.actors import Actor
+from review.roles import granted_roles
+from storage.engine import create_database_engine
+from ui.auth_config import auth_is_configured
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_USER_KEY = "auth_local_user"
+
+
+@st.cache_resource
+def get_engine() -> Engine:
+    """One engine (and connection pool) per server process."""
+    return create_database_engine()
+
+
+@st.cache_resource
+def is_local_mode() -> bool:
+    """True when no identity provider is configured: people pick a local user instead."""
+    return not auth_is_configured(PROJECT_ROOT)
+
+
+def signed_in_email() -> str | None:
+    """The e-mail of the person using this session, or None before sign-in."""
+    if is_local_mode():
+        email = st.session_state.get(LOCAL_USER_KEY)
+        return str(email) if email else None
+    if not st.user.is_logged_in:
+        return None
+    email = st.user.get("email")
+    return str(email).lower() if email else None
+
+
+def current_actor() -> Actor | None:
+    """The signed-in person with their roles, or None before sign-in."""
+    email = signed_in_email()
+    if email is None:
+        return None
+    return Actor(identity=email, roles=granted_roles(get_engine(), email))
+
+
+def require_actor() -> Actor:
+    """The signed-in person; pages only run behind the sign-in gate, so one always exists."""
+    actor = current_actor()
+    if actor is None:
+        st.stop()
+    assert actor is not None
+    return actor

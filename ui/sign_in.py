@@ -1,0 +1,50 @@
+"""The sign-in gate: local mode's user picker or OIDC's button, and the signed-in sidebar."""
+
+import streamlit as st
+
+from review.actors import Actor
+from review.roles import list_local_users
+from ui.deps import LOCAL_USER_KEY, get_engine, is_local_mode
+
+
+def render_sign_in() -> None:
+    """Show the sign-in screen for the configured mode."""
+    st.title("Review workbench")
+    if not is_local_mode():
+        if st.button("Sign in", type="primary"):
+            st.login()
+        return
+    users = list_local_users(get_engine())
+    if not users:
+        st.info("No local users yet. Grant a role first: `workbench role grant EMAIL reviewer`.")
+        return
+    labels = {user.email: f"{user.email} ({', '.join(sorted(user.roles))})" for user in users}
+    email = st.selectbox("Local user", list(labels), format_func=labels.__getitem__)
+    if st.button("Sign in", type="primary"):
+        st.session_state[LOCAL_USER_KEY] = email
+        st.rerun()
+
+
+def render_signed_in_sidebar(actor: Actor) -> None:
+    """The signed-in person's e-mail and roles, and `Sign out`."""
+    with st.sidebar:
+        st.text(actor.identity)
+        st.caption(", ".join(sorted(actor.roles)) or "no roles")
+        if st.button("Sign out"):
+            _sign_out()
+
+
+def _sign_out() -> None:
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if is_local_mode():
+        st.rerun()
+    else:
+        st.logout()
+
+
+def render_no_access(actor: Actor) -> None:
+    """The only page a signed-in person without roles sees."""
+    st.title("No access")
+    st.text(f"You are signed in as {actor.identity}, but you have no role in the workbench.")
+    st.info("Ask an admin to grant you a role.")
