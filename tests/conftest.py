@@ -1,0 +1,33 @@
+"""Fixtures: every storage-touching test runs on SQLite and on PostgreSQL, on a fresh migrated database."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from storage.engine import create_database_engine
+from storage.migrate import upgrade_to_head
+from tests.databases import database_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Which database this test runs on."""
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(database_kind: str, tmp_path: Path) -> Iterator[str]:
+    """A URL to a fresh, empty database of the test's kind."""
+    with database_url(database_kind, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database built by the migrations, like `workbench init` builds it."""
+    engine = create_database_engine(db_url)
+    upgrade_to_head(engine)
+    yield engine
+    engine.dispose()
