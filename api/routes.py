@@ -1,21 +1,26 @@
-"""The HTTP API's routes, mounted beside the Streamlit UI."""
+"""The HTTP API's routes under /api/v1, mounted beside the Streamlit UI."""
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from api.engine import shared_engine
-from storage.repositories.items import is_database_reachable
+from api import handlers
+from api.openapi import openapi_document
 
 
-async def health(_request: Request) -> JSONResponse:
-    """200 when the database answers, 503 when it does not."""
-    if await run_in_threadpool(is_database_reachable, shared_engine()):
-        return JSONResponse({"status": "ok", "database": "ok"})
-    return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503)
+async def openapi(_request: Request) -> JSONResponse:
+    """The OpenAPI description of these routes."""
+    return JSONResponse(openapi_document())
 
 
 def api_routes() -> list[BaseRoute]:
-    """Every route under /api/v1."""
-    return [Route("/api/v1/health", health, methods=["GET"])]
+    """Every route of the contract's HTTP API."""
+    return [
+        Route("/api/v1/health", handlers.health, methods=["GET"]),
+        Route("/api/v1/openapi.json", openapi, methods=["GET"]),
+        Route("/api/v1/items", handlers.post_items, methods=["POST"]),
+        Route("/api/v1/items/{id:int}/decision", handlers.post_decision, methods=["POST"]),
+        Route("/api/v1/items/{source}/{external_id}", handlers.get_item, methods=["GET"]),
+        Route("/api/v1/decisions", handlers.get_decisions, methods=["GET"]),
+        Route("/api/v1/claims", handlers.post_claim, methods=["POST"]),
+    ]

@@ -4,7 +4,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import data_commands, admin_commands, serve_command
+from cli import admin_commands, data_commands, serve_command, token_commands
 from review.errors import WorkbenchError
 
 EXIT_USAGE = 2
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_command.register(commands)
     data_commands.register(commands)
     admin_commands.register(commands)
+    token_commands.register(commands)
     return parser
 
 

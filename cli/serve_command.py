@@ -51,7 +51,7 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     print(f"Serving the workbench on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run("api.asgi:app", host=args.host, port=args.port, log_level="warning")
+    uvicorn.run("api.asgi:app", host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
 

@@ -8,10 +8,12 @@ from review.enums import Role
 
 @dataclass(frozen=True)
 class Actor:
-    """A person or process with a set of roles; `identity` is an e-mail or `cli:<user>`."""
+    """A person or process: `identity` is an e-mail, `cli:<user>` or `token:<name>`; a person has
+    roles, a service token has scopes instead."""
 
     identity: str
     roles: frozenset[Role]
+    scopes: frozenset[str] = frozenset()
 
     def has(self, role: Role) -> bool:
         """Whether the actor holds `role` directly."""

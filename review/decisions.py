@@ -15,6 +15,7 @@ from review.permissions import Permission, require
 from review.queue import ensure_lease
 from storage.engine import writing
 from storage.models import Decision, Item
+from storage.repositories.decisions import lock_decision_order
 from storage.repositories.items import get_item_for_update
 from storage.repositories.policies import get_effective_policy
 
@@ -58,6 +59,7 @@ def decide(
         policy = get_effective_policy(session=session, source=item.source, task=item.task)
         _check_request(request, item, policy.reason_codes)
         decision = _decision_row(actor, item, request, now)
+        lock_decision_order(session=session)
         session.add(decision)
         _apply_to_item(item, decision, actor, now)
         session.add(item)

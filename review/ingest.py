@@ -20,6 +20,7 @@ from review.records import Record, validate_record
 from review.routing import route_record
 from storage.engine import writing
 from storage.models import Decision, Policy
+from storage.repositories.decisions import lock_decision_order
 from storage.repositories.items import insert_new_items, list_existing_keys
 from storage.repositories.policies import get_effective_policy
 
@@ -64,8 +65,14 @@ def ingest_records(
             if report.rejected:
                 return report
             valid = iter(records)
+        auto_approvals: list[dict[str, Any]] = []
         while batch := list(islice(valid, BATCH_SIZE)):
-            _store_batch(session, router, batch, now, report)
+            auto_approvals += _store_batch(session, router, batch, now, report)
+        # Decisions are inserted last, under the decision-order lock, so the lock is held
+        # only for the end of a long ingest (see lock_decision_order).
+        lock_decision_order(session=session)
+        for start in range(0, len(auto_approvals), BATCH_SIZE):
+            session.execute(insert(Decision), auto_approvals[start : start + BATCH_SIZE])
         session.commit()
     return report
 
@@ -99,7 +106,8 @@ class _Router:
 
 def _store_batch(
     session: Session, router: _Router, batch: list[Record], now: datetime, report: IngestReport
-) -> None:
+) -> list[dict[str, Any]]:
+    """Store the batch's new items; return the automatic decisions their auto-approvals need."""
     unique: dict[tuple[str, str], Record] = {}
     for record in batch:
         if record.key in unique:
@@ -116,7 +124,11 @@ def _store_batch(
     report.accepted += len(ids)
     for row in rows:
         report.routes[row["route"]] = report.routes.get(row["route"], 0) + 1
-    _record_auto_approvals(session, rows, ids, now)
+    return [
+        _auto_decision(ids[key], row, now)
+        for row in rows
+        if row["route"] == Route.AUTO and (key := (row["source"], row["external_id"])) in ids
+    ]
 
 
 def item_row(record: Record, policy: Policy, received_at: datetime) -> dict[str, Any]:
@@ -143,19 +155,6 @@ def item_row(record: Record, policy: Policy, received_at: datetime) -> dict[str,
         "decided_at": received_at if auto else None,
         "escalated_by": None,
     }
-
-
-def _record_auto_approvals(
-    session: Session, rows: list[dict[str, Any]], ids: dict[tuple[str, str], int], now: datetime
-) -> None:
-    """Auto-approved items get a decision row too, so the decision feed and export see them."""
-    decisions = [
-        _auto_decision(ids[key], row, now)
-        for row in rows
-        if row["route"] == Route.AUTO and (key := (row["source"], row["external_id"])) in ids
-    ]
-    if decisions:
-        session.execute(insert(Decision), decisions)
 
 
 def _auto_decision(item_id: int, row: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -19,6 +19,8 @@ class Permission(StrEnum):
     MANAGE_ROLES = "manage roles"
     MANAGE_TOKENS = "manage API tokens"
     VIEW_AUDIT = "view the audit log"
+    READ_DECISIONS = "read the decision feed"
+    READ_ITEM_STATUS = "read item states"
 
 
 # Roles build on each other: a senior is also a reviewer, a lead also a senior. `data` stands
@@ -39,9 +41,19 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# A service token's scope grants what an upstream system needs and nothing more; a `review`
+# token acts as its user, so it carries that user's roles and no scope grants.
+_SCOPE_GRANTS: dict[str, frozenset[Permission]] = {
+    "ingest": frozenset({Permission.INGEST, Permission.READ_ITEM_STATUS}),
+    "decisions:read": frozenset({Permission.READ_DECISIONS, Permission.READ_ITEM_STATUS}),
+}
+
+
 def can(actor: Actor, permission: Permission) -> bool:
-    """Whether any of the actor's roles grants `permission`."""
-    return any(permission in _GRANTS[role] for role in actor.roles)
+    """Whether any of the actor's roles or token scopes grants `permission`."""
+    return any(permission in _GRANTS[role] for role in actor.roles) or any(
+        permission in _SCOPE_GRANTS.get(scope, frozenset()) for scope in actor.scopes
+    )
 
 
 def require(actor: Actor, permission: Permission) -> None:

@@ -37,7 +37,7 @@ def parse_role(name: str) -> Role:
 def grant_role(engine: Engine, actor: Actor, email: str, role: Role) -> bool:
     """Grant `role` to `email`; False if it was granted already."""
     require(actor, Permission.MANAGE_ROLES)
-    email = _normalised_email(email)
+    email = normalised_email(email)
     with writing(engine) as session:
         if get_role_grant(session=session, email=email, role=role) is not None:
             return False
@@ -49,7 +49,7 @@ def grant_role(engine: Engine, actor: Actor, email: str, role: Role) -> bool:
 def revoke_role(engine: Engine, actor: Actor, email: str, role: Role) -> bool:
     """Revoke `role` from `email`; False if it was not granted."""
     require(actor, Permission.MANAGE_ROLES)
-    email = _normalised_email(email)
+    email = normalised_email(email)
     with writing(engine) as session:
         grant = get_role_grant(session=session, email=email, role=role)
         if grant is None:
@@ -82,7 +82,7 @@ def list_grants(engine: Engine, actor: Actor) -> list[RoleGrant]:
         return list_role_grants(session=session)
 
 
-def _normalised_email(email: str) -> str:
+def normalised_email(email: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 320:
         raise InvalidRequest(f"{email[:100]!r} is not an e-mail address", field="email")

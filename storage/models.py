@@ -100,3 +100,17 @@ class RoleGrant(SQLModel, table=True):
     role: str = Field(max_length=20)
     granted_by: str = Field(max_length=320)
     granted_at: datetime
+
+
+# An API token: only the SHA-256 of its value is stored; a `review` token acts as its user.
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    scope: str = Field(max_length=30)
+    user_email: str | None = Field(default=None, max_length=320)
+    created_by: str = Field(max_length=320)
+    created_at: datetime
+    revoked_at: datetime | None = None

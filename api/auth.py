@@ -1,0 +1,25 @@
+"""Bearer-token authentication: which actor a request acts as, and whether its scope fits."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from api.engine import shared_engine
+from api.errors import ApiError
+from review.actors import Actor
+from review.tokens import Scope, authenticate_token
+
+
+async def authenticate(request: Request, allowed: frozenset[Scope]) -> Actor:
+    """The actor behind the request's bearer token; 401 without a valid one, 403 for a wrong scope."""
+    header = request.headers.get("authorization", "")
+    kind, _, value = header.partition(" ")
+    if kind.lower() != "bearer" or not value.strip():
+        raise ApiError(401, "missing bearer token: send `Authorization: Bearer TOKEN`")
+    found = await run_in_threadpool(authenticate_token, shared_engine(), value.strip())
+    if found is None:
+        raise ApiError(401, "unknown or revoked token")
+    actor, scope = found
+    if scope not in allowed:
+        wanted = " or ".join(sorted(s.value for s in allowed))
+        raise ApiError(403, f"this route needs a token with scope {wanted}; yours has {scope.value}")
+    return actor

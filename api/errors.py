@@ -1,0 +1,65 @@
+"""Turning refusals into JSON answers: a status and a message, never a stack trace."""
+
+import logging
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from review.errors import InvalidRequest, LeaseLost, NotFound, PermissionDenied, WorkbenchError
+
+log = logging.getLogger("workbench.api")
+
+
+class ApiError(Exception):
+    """A refusal decided in the HTTP layer itself (authentication, body size, body shape)."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+_STATUS_OF_ERROR: tuple[tuple[type[WorkbenchError], int], ...] = (
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (LeaseLost, 409),
+    (InvalidRequest, 422),
+)
+
+
+def error_response(status: int, message: str, field: str | None = None) -> JSONResponse:
+    """The one shape of every error answer."""
+    body: dict[str, str] = {"error": message}
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status)
+
+
+def response_for_exception(request: Request, error: Exception) -> JSONResponse:
+    """Map any exception from a handler to an answer, logging refusals without secrets."""
+    route = _route_template(request)
+    if isinstance(error, ApiError):
+        if error.status in (401, 403):
+            log.warning("refused %s %s: %s", request.method, route, error)
+        return error_response(error.status, str(error), error.field)
+    if isinstance(error, WorkbenchError):
+        status = next((code for kind, code in _STATUS_OF_ERROR if isinstance(error, kind)), 400)
+        if status == 403:
+            log.warning("refused %s %s: %s", request.method, route, error)
+        return error_response(status, str(error), getattr(error, "field", None))
+    if isinstance(error, OperationalError | DBAPIError) and _is_connection_error(error):
+        log.error("database unavailable during %s %s", request.method, route)
+        return error_response(503, "the database is unavailable; try again shortly")
+    log.exception("unexpected error in %s %s", request.method, route)
+    return error_response(500, "internal error; the server log has the details")
+
+
+def _is_connection_error(error: DBAPIError) -> bool:
+    return bool(getattr(error, "connection_invalidated", False)) or isinstance(error, OperationalError)
+
+
+def _route_template(request: Request) -> str:
+    """The route's pattern (e.g. /api/v1/items/{id}/decision), not the path with its values."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "?"))

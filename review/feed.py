@@ -1,0 +1,94 @@
+"""What upstream systems read: the decision feed and the state of one item."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from review.actors import Actor
+from review.clock import isoformat_utc, utcnow
+from review.enums import Outcome
+from review.errors import InvalidRequest, NotFound
+from review.permissions import Permission, require
+from storage.engine import reading
+from storage.models import Decision, Item
+from storage.repositories.decisions import get_latest_decision, list_decisions_after
+from storage.repositories.items import get_item_by_external_id
+
+MAX_FEED_LIMIT = 1000
+DEFAULT_FEED_LIMIT = 100
+
+
+def parse_feed_cursor(cursor: str | None) -> int:
+    """The decision id a feed cursor stands for (0: from the start)."""
+    if cursor in (None, ""):
+        return 0
+    assert cursor is not None
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise InvalidRequest(f"{cursor[:50]!r} is not a cursor this server gave out", field="after")
+    return int(cursor)
+
+
+def parse_feed_limit(limit: str | None) -> int:
+    """The page size asked for, between 1 and MAX_FEED_LIMIT."""
+    if limit in (None, ""):
+        return DEFAULT_FEED_LIMIT
+    assert limit is not None
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_FEED_LIMIT:
+        raise InvalidRequest(f"'limit' must be a whole number from 1 to {MAX_FEED_LIMIT}", "limit")
+    return int(limit)
+
+
+def read_decision_feed(
+    engine: Engine, actor: Actor, after: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Decisions after the cursor, oldest first, and the cursor to ask with next."""
+    require(actor, Permission.READ_DECISIONS)
+    with reading(engine) as session:
+        rows = list_decisions_after(session=session, after_id=after, limit=limit)
+        decisions = [decision_payload(decision, item) for decision, item in rows]
+    return decisions, (decisions[-1]["id"] if decisions else after)
+
+
+def decision_payload(decision: Decision, item: Item) -> dict[str, Any]:
+    """A decision as upstream systems receive it."""
+    return {
+        "id": decision.id,
+        "item_id": item.id,
+        "source": item.source,
+        "external_id": item.external_id,
+        "task": item.task,
+        "decision": decision.outcome,
+        "final": decision.outcome != Outcome.ESCALATED,
+        "final_output": decision.output_after,
+        "reason_code": decision.reason_code,
+        "rationale": decision.rationale,
+        "reviewer": decision.reviewer,
+        "escalated": decision.escalated,
+        "decided_at": isoformat_utc(decision.decided_at),
+    }
+
+
+def item_status(
+    engine: Engine, actor: Actor, source: str, external_id: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """Where an upstream system's output is now, with its latest decision once there is one."""
+    require(actor, Permission.READ_ITEM_STATUS)
+    now = now or utcnow()
+    with reading(engine) as session:
+        item = get_item_by_external_id(session=session, source=source, external_id=external_id)
+        if item is None or item.id is None:
+            raise NotFound(f"no item {external_id[:200]!r} from source {source[:200]!r}")
+        latest = get_latest_decision(session=session, item_id=item.id)
+        held = item.lease_expires_at is not None and item.lease_expires_at > now
+        return {
+            "item_id": item.id,
+            "source": item.source,
+            "external_id": item.external_id,
+            "task": item.task,
+            "state": item.state,
+            "in_review": held,
+            "route": item.route,
+            "received_at": isoformat_utc(item.received_at),
+            "decision": decision_payload(latest, item) if latest else None,
+        }

@@ -1,0 +1,42 @@
+"""Queries on decisions, and the lock that makes decision ids commit in order."""
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from storage.models import Decision, Item
+
+# Any constant works; it only has to be the same in every process.
+_DECISION_ORDER_LOCK = 0x5EB1E3
+
+
+def lock_decision_order(*, session: Session) -> None:
+    """Hold, until commit, the right to insert decisions, so ids become visible in id order.
+
+    The decision feed pages by id. On PostgreSQL two transactions could otherwise commit ids
+    10 and 9 in that order, and a reader between the commits would skip 9 for ever. SQLite
+    already serialises writers (BEGIN IMMEDIATE), so there it is a no-op.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DECISION_ORDER_LOCK})
+
+
+def list_decisions_after(
+    *, session: Session, after_id: int, limit: int
+) -> list[tuple[Decision, Item]]:
+    """Up to `limit` decisions with ids above `after_id`, oldest first, with their items."""
+    statement = (
+        select(Decision, Item)
+        .join(Item, col(Item.id) == col(Decision.item_id))
+        .where(col(Decision.id) > after_id)
+        .order_by(col(Decision.id))
+        .limit(limit)
+    )
+    return [(decision, item) for decision, item in session.exec(statement)]
+
+
+def get_latest_decision(*, session: Session, item_id: int) -> Decision | None:
+    """The newest decision on an item."""
+    statement = (
+        select(Decision).where(Decision.item_id == item_id).order_by(col(Decision.id).desc()).limit(1)
+    )
+    return session.exec(statement).first()
