@@ -1,6 +1,7 @@
 """`init`, `demo`, `ingest`, `export` and `stats`: getting data in and out."""
 
 import argparse
+import hashlib
 import itertools
 import json
 import sys
@@ -12,7 +13,13 @@ from cli.progress import Progress
 from review.actors import cli_actor
 from review.demo import load_demo
 from review.errors import WorkbenchError
-from review.export import export_rows, parse_cursor, since_from_iso, write_json_lines
+from review.export import (
+    export_rows,
+    parse_cursor,
+    record_export,
+    since_from_iso,
+    write_json_lines,
+)
 from review.ingest import ingest_records
 from review.record_files import read_record_file
 from review.stats import queue_stats
@@ -121,9 +128,18 @@ def run_export(args: argparse.Namespace) -> int:
             )
     except OSError as error:
         raise WorkbenchError(f"cannot write {args.out}: {_reason(error)}") from None
+    record_export(engine, cli_actor(), filters, args.format, result, _file_sha256(args.out))
     print(f"wrote {result.rows} rows to {args.out}")
     print(f"cursor: {result.cursor}")
     return 0
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def run_stats(args: argparse.Namespace) -> int:

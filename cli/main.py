@@ -4,7 +4,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import admin_commands, data_commands, serve_command, token_commands
+from cli import admin_commands, audit_commands, data_commands, serve_command, token_commands
 from review.errors import WorkbenchError
 
 EXIT_USAGE = 2
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_commands.register(commands)
     admin_commands.register(commands)
     token_commands.register(commands)
+    audit_commands.register(commands)
     return parser
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from review.actors import Actor
+from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.enums import OUTCOME_OF_ACTION, Action, ItemState, Outcome
 from review.errors import InvalidRequest, NotFound, PermissionDenied
@@ -65,6 +66,14 @@ def decide(
         session.add(item)
         session.flush()
         assert decision.id is not None and item.id is not None
+        escalated = decision.outcome == Outcome.ESCALATED
+        append_audit(
+            session, actor, AuditAction.ITEM_ESCALATED if escalated else AuditAction.ITEM_DECIDED,
+            f"item:{item.id}",
+            {"decision_id": decision.id, "outcome": decision.outcome,
+             "reason_code": decision.reason_code},
+            now,
+        )
         result = DecisionResult(decision.id, item.id, Outcome(decision.outcome), ItemState(item.state))
         session.commit()
         return result

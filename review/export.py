@@ -9,6 +9,7 @@ from typing import IO, Any
 from sqlalchemy import Engine
 
 from review.actors import Actor
+from review.audit import AuditAction, record_audit
 from review.clock import isoformat_utc
 from review.errors import InvalidRequest
 from review.permissions import Permission, require
@@ -94,6 +95,20 @@ def write_json_lines(
         if on_row is not None:
             on_row(count)
     return ExportResult(rows=count, cursor=str(last))
+
+
+def record_export(
+    engine: Engine, actor: Actor, filters: ExportFilter, file_format: str, result: ExportResult,
+    sha256: str,
+) -> None:
+    """Audit a finished export: who, which filters, how many rows, and the file's SHA-256."""
+    require(actor, Permission.EXPORT)
+    details = {
+        "format": file_format, "rows": result.rows, "sha256": sha256, "cursor": result.cursor,
+        "after": filters.after_decision_id, "since": isoformat_utc(filters.since),
+        "source": filters.source, "task": filters.task, "include_auto": filters.include_auto,
+    }
+    record_audit(engine, actor, AuditAction.DATA_EXPORTED, "export", details)
 
 
 def since_from_iso(value: str | None) -> datetime | None:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
 from review.actors import Actor
+from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.enums import PRIORITY_OF_IMPACT, ItemState, Outcome, Route
 from review.errors import InvalidRequest
@@ -73,6 +74,10 @@ def ingest_records(
         lock_decision_order(session=session)
         for start in range(0, len(auto_approvals), BATCH_SIZE):
             session.execute(insert(Decision), auto_approvals[start : start + BATCH_SIZE])
+        append_audit(session, actor, AuditAction.ITEMS_INGESTED, "items", {
+            "accepted": report.accepted, "duplicates": report.duplicates,
+            "rejected": len(report.rejected), "routes": report.routes,
+        })
         session.commit()
     return report
 

@@ -7,6 +7,7 @@ from typing import TypeVar
 from sqlalchemy import Engine
 
 from review.actors import Actor
+from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.errors import InvalidRequest
 from review.permissions import Permission, require
@@ -71,6 +72,12 @@ def set_policy(
             created_at=utcnow(),
         )
         session.add(policy)
+        session.flush()
+        append_audit(session, actor, AuditAction.POLICY_CHANGED, f"policy:{source}/{task}", {
+            "version": policy.version, "threshold": policy.threshold,
+            "audit_rate": policy.audit_rate, "paused": policy.paused,
+            "reason_codes": policy.reason_codes,
+        })
         session.commit()
         return policy
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from review.actors import Actor
+from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.enums import ItemState, Outcome, Queue, Route
 from review.errors import LeaseLost
@@ -82,6 +83,8 @@ def claim_next(
             _lease(item, actor, now)
             session.add(item)
             session.flush()
+            append_audit(session, actor, AuditAction.ITEM_CLAIMED, f"item:{item.id}",
+                         {"queue": queue.value}, now)
         held = _held_item(session, item)
         session.commit()
         return held

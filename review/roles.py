@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from review.actors import Actor
+from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.enums import Role
 from review.errors import InvalidRequest
@@ -42,6 +43,7 @@ def grant_role(engine: Engine, actor: Actor, email: str, role: Role) -> bool:
         if get_role_grant(session=session, email=email, role=role) is not None:
             return False
         session.add(RoleGrant(email=email, role=role, granted_by=actor.identity, granted_at=utcnow()))
+        append_audit(session, actor, AuditAction.ROLE_GRANTED, f"user:{email}", {"role": role.value})
         session.commit()
         return True
 
@@ -55,6 +57,7 @@ def revoke_role(engine: Engine, actor: Actor, email: str, role: Role) -> bool:
         if grant is None:
             return False
         session.delete(grant)
+        append_audit(session, actor, AuditAction.ROLE_REVOKED, f"user:{email}", {"role": role.value})
         session.commit()
         return True
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Engine
 
 from review.actors import Actor
+from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.errors import InvalidRequest, NotFound
 from review.permissions import Permission, require
@@ -74,6 +75,8 @@ def create_token(
             ApiToken(name=name, token_hash=hash_token(value), scope=scope, user_email=email,
                      created_by=actor.identity, created_at=utcnow())
         )
+        append_audit(session, actor, AuditAction.TOKEN_CREATED, f"token:{name}",
+                     {"scope": scope.value, "user": email})
         session.commit()
     return value
 
@@ -100,6 +103,7 @@ def revoke_token(engine: Engine, actor: Actor, name: str) -> bool:
             return False
         token.revoked_at = utcnow()
         session.add(token)
+        append_audit(session, actor, AuditAction.TOKEN_REVOKED, f"token:{name}")
         session.commit()
         return True
 

@@ -114,3 +114,19 @@ class ApiToken(SQLModel, table=True):
     created_by: str = Field(max_length=320)
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+# One entry of the append-only, hash-chained audit log: who did what to which subject, and when.
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The position in the chain; unique, so two appends can never fork it.
+    seq: int = Field(unique=True)
+    at: datetime = Field(index=True)
+    actor: str = Field(max_length=320, index=True)
+    action: str = Field(max_length=40, index=True)
+    subject: str = Field(max_length=300)
+    details: dict[str, Any] | None = json_column()
+    prev_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64)

@@ -1,0 +1,48 @@
+"""Queries on the audit log, and the lock that keeps its chain from forking."""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from storage.models import AuditEntry
+from storage.repositories.decisions import lock_decision_order
+
+
+def lock_audit_chain(*, session: Session) -> None:
+    """Serialise appends until commit (PostgreSQL: an advisory lock; SQLite: the write lock).
+
+    It is the same lock as the decision-order lock: every decision appends to the chain in its
+    transaction, so one lock serves both and two locks could only add a deadlock risk.
+    """
+    lock_decision_order(session=session)
+
+
+def get_chain_head(*, session: Session) -> AuditEntry | None:
+    """The newest entry."""
+    return session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
+
+
+def stream_audit_entries(*, session: Session, batch_size: int = 5000) -> Iterator[AuditEntry]:
+    """Every entry in chain order, fetched in batches."""
+    statement = select(AuditEntry).order_by(col(AuditEntry.seq))
+    yield from session.exec(statement.execution_options(yield_per=batch_size))
+
+
+def list_audit_entries(
+    *,
+    session: Session,
+    limit: int,
+    actor: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+) -> list[AuditEntry]:
+    """The newest entries matching the filters, newest first."""
+    statement = select(AuditEntry)
+    if actor:
+        statement = statement.where(AuditEntry.actor == actor)
+    if action:
+        statement = statement.where(AuditEntry.action == action)
+    if since:
+        statement = statement.where(col(AuditEntry.at) >= since)
+    return list(session.exec(statement.order_by(col(AuditEntry.seq).desc()).limit(limit)))
