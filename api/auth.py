@@ -4,7 +4,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from api.engine import shared_engine
-from api.errors import ApiError
+from api.errors import ApiError, ScopeRefused
 from review.actors import Actor
 from review.tokens import Scope, authenticate_token
 
@@ -21,5 +21,5 @@ async def authenticate(request: Request, allowed: frozenset[Scope]) -> Actor:
     actor, scope = found
     if scope not in allowed:
         wanted = " or ".join(sorted(s.value for s in allowed))
-        raise ApiError(403, f"this route needs a token with scope {wanted}; yours has {scope.value}")
+        raise ScopeRefused(actor, f"this route needs a token with scope {wanted}; yours has {scope.value}")
     return actor

@@ -6,6 +6,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from review.actors import Actor
 from review.errors import InvalidRequest, LeaseLost, NotFound, PermissionDenied, WorkbenchError
 
 log = logging.getLogger("workbench.api")
@@ -18,6 +19,14 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.field = field
+
+
+class ScopeRefused(ApiError):
+    """A known token used on a route its scope does not cover (403)."""
+
+    def __init__(self, actor: Actor, message: str) -> None:
+        super().__init__(403, message)
+        self.actor = actor
 
 
 _STATUS_OF_ERROR: tuple[tuple[type[WorkbenchError], int], ...] = (
@@ -40,13 +49,11 @@ def response_for_exception(request: Request, error: Exception) -> JSONResponse:
     """Map any exception from a handler to an answer, logging refusals without secrets."""
     route = _route_template(request)
     if isinstance(error, ApiError):
-        if error.status in (401, 403):
+        if error.status == 401:  # 403s are logged with the actor's pseudonym by record_refusal
             log.warning("refused %s %s: %s", request.method, route, error)
         return error_response(error.status, str(error), error.field)
     if isinstance(error, WorkbenchError):
         status = next((code for kind, code in _STATUS_OF_ERROR if isinstance(error, kind)), 400)
-        if status == 403:
-            log.warning("refused %s %s: %s", request.method, route, error)
         return error_response(status, str(error), getattr(error, "field", None))
     if isinstance(error, OperationalError | DBAPIError) and _is_connection_error(error):
         log.error("database unavailable during %s %s", request.method, route)

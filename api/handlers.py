@@ -12,11 +12,13 @@ from starlette.responses import JSONResponse, Response
 from api.auth import authenticate
 from api.body import read_json_body
 from api.engine import shared_engine
-from api.errors import ApiError, response_for_exception
+from api.errors import ApiError, ScopeRefused, response_for_exception
 from review.actors import Actor
+from review.audit import record_refusal
 from review.clock import isoformat_utc
 from review.decisions import DecisionRequest, decide
 from review.enums import Action, Queue
+from review.errors import PermissionDenied
 from review.feed import item_status, parse_feed_cursor, parse_feed_limit, read_decision_feed
 from review.ingest import ingest_records
 from review.queue import HeldItem, claim_next
@@ -34,16 +36,31 @@ def guarded(*scopes: Scope) -> Callable[[Handler], Callable[[Request], Awaitable
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
+            actor = None
             try:
                 actor = await authenticate(request, allowed)
                 return await handler(request, actor)
             except Exception as error:  # noqa: BLE001 - every failure gets a JSON answer
+                await _audit_refusal(request, actor, error)
                 return response_for_exception(request, error)
 
         endpoint.__doc__ = handler.__doc__
         return endpoint
 
     return wrap
+
+
+async def _audit_refusal(request: Request, actor: Actor | None, error: Exception) -> None:
+    """Refusals of a known actor go to the audit log (401s have no actor to name)."""
+    if isinstance(error, ScopeRefused):
+        actor, what = error.actor, "use this route with its token's scope"
+    elif isinstance(error, PermissionDenied):
+        what = error.what
+    else:
+        return
+    if actor is not None:
+        where = f"{request.method} {getattr(request.scope.get('route'), 'path', '?')}"
+        await run_in_threadpool(record_refusal, shared_engine(), actor, what, where)
 
 
 async def health(_request: Request) -> Response:

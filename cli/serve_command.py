@@ -2,17 +2,15 @@
 
 import argparse
 import ipaddress
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from review.actors import cli_actor
 from review.demo import load_demo
-from storage.engine import create_database_engine
+from storage.engine import create_database_engine, reading
 from storage.migrate import upgrade_to_head
 from storage.repositories.items import count_items
-from storage.engine import reading
 from ui.auth_config import auth_is_configured
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from review.actors import Actor
+from review.actors import Actor, pseudonym
 from review.clock import isoformat_utc, utcnow
 from review.permissions import Permission, require
 from storage.engine import reading, writing
@@ -23,6 +24,7 @@ from storage.repositories.audit import (
 )
 
 GENESIS_HASH = "0" * 64
+log = logging.getLogger("workbench.audit")
 MAX_SUBJECT_LENGTH = 300
 
 
@@ -93,6 +95,15 @@ def record_audit(
     with writing(engine) as session:
         append_audit(session, actor, action, subject, details)
         session.commit()
+
+
+def record_refusal(engine: Engine, actor: Actor, what: str, where: str) -> None:
+    """Log and audit a refusal: the log line names a pseudonym, the audit entry the actor."""
+    log.warning("refused %s at %s for %s", what, where, pseudonym(actor.identity))
+    try:
+        record_audit(engine, actor, AuditAction.REFUSED, where[:MAX_SUBJECT_LENGTH], {"what": what})
+    except Exception:  # noqa: BLE001 - failing to audit a refusal must not turn it into a 500
+        log.exception("could not audit a refusal at %s", where)
 
 
 def verify_chain(engine: Engine, actor: Actor) -> ChainCheck:

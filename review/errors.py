@@ -6,7 +6,11 @@ class WorkbenchError(Exception):
 
 
 class PermissionDenied(WorkbenchError):
-    """The actor's roles do not allow the action."""
+    """The actor's roles do not allow the action; `what` names the action without the actor."""
+
+    def __init__(self, message: str, what: str | None = None) -> None:
+        super().__init__(message)
+        self.what = what or message
 
 
 class NotFound(WorkbenchError):

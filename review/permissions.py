@@ -59,4 +59,4 @@ def can(actor: Actor, permission: Permission) -> bool:
 def require(actor: Actor, permission: Permission) -> None:
     """Raise `PermissionDenied` unless the actor may do `permission`."""
     if not can(actor, permission):
-        raise PermissionDenied(f"{actor.identity} may not {permission.value}")
+        raise PermissionDenied(f"{actor.identity} may not {permission.value}", permission.value)
