@@ -1,5 +1,6 @@
 """Role grants: who holds which of the contract's roles."""
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -66,6 +67,27 @@ def granted_roles(engine: Engine, email: str) -> frozenset[Role]:
     """The roles granted in the workbench to `email` (identity-provider roles are merged by the caller)."""
     with reading(engine) as session:
         return frozenset(Role(name) for name in list_roles_of(session=session, email=email))
+
+
+def role_claim_name() -> str:
+    """The ID-token claim that lists a person's roles (`WORKBENCH_ROLE_CLAIM`, default `groups`)."""
+    return os.environ.get("WORKBENCH_ROLE_CLAIM") or "groups"
+
+
+def roles_from_claim(value: object) -> frozenset[Role]:
+    """The contract's roles named in an ID-token claim; other group names are ignored."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        return frozenset()
+    names = {str(name).strip().lower() for name in value}
+    return frozenset(role for role in Role if role.value in names)
+
+
+def actor_for_person(engine: Engine, email: str, claimed: object = None) -> Actor:
+    """A signed-in person: roles from the identity provider's claim merged with granted ones."""
+    email = email.strip().lower()
+    return Actor(identity=email, roles=roles_from_claim(claimed) | granted_roles(engine, email))
 
 
 def list_local_users(engine: Engine) -> list[LocalUser]:

@@ -6,7 +6,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from review.actors import Actor
-from review.roles import granted_roles
+from review.roles import actor_for_person, role_claim_name
 from storage.engine import create_database_engine
 from ui.auth_config import auth_is_configured
 
@@ -42,7 +42,8 @@ def current_actor() -> Actor | None:
     email = signed_in_email()
     if email is None:
         return None
-    return Actor(identity=email, roles=granted_roles(get_engine(), email))
+    claimed = None if is_local_mode() else st.user.get(role_claim_name())
+    return actor_for_person(get_engine(), email, claimed)
 
 
 def require_actor() -> Actor:
