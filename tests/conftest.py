@@ -31,3 +31,13 @@ def engine(db_url: str) -> Iterator[Engine]:
     upgrade_to_head(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def postgres_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A fresh migrated PostgreSQL database, for behaviour that exists only there."""
+    with database_url("postgresql", tmp_path) as url:
+        engine = create_database_engine(url)
+        upgrade_to_head(engine)
+        yield engine
+        engine.dispose()

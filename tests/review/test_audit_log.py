@@ -1,0 +1,118 @@
+"""The audit log: every audited action is chained, and tampering is found at the exact entry."""
+
+import threading
+
+import pytest
+from sqlalchemy import Engine, text
+
+from review.audit import AuditAction, list_audit, verify_chain
+from review.decisions import DecisionRequest, decide
+from review.enums import Action, Role
+from review.errors import PermissionDenied
+from review.policies import PolicyChange, set_policy
+from review.queue import claim_next
+from review.roles import grant_role
+from review.tokens import Scope, create_token, revoke_token
+from tests.factories import OPERATOR, make_actor, queue_items
+
+
+def _actions(engine: Engine) -> list[str]:
+    return [entry.action for entry in reversed(list_audit(engine, OPERATOR, limit=1000))]
+
+
+def test_each_audited_use_case_appends_an_entry_in_order(engine):
+    grant_role(engine, OPERATOR, "rev@example.com", Role.REVIEWER)
+    set_policy(engine, OPERATOR, "helpdesk-ai", "ticket-triage", PolicyChange(paused=True))
+    create_token(engine, OPERATOR, "upstream", Scope.INGEST)
+    revoke_token(engine, OPERATOR, "upstream")
+    queue_items(engine, 1)
+    reviewer = make_actor(Role.REVIEWER)
+    held = claim_next(engine, reviewer)
+    assert held is not None
+    decide(engine, reviewer, DecisionRequest(held.item_id, held.lease_id, Action.APPROVE))
+
+    assert _actions(engine) == [
+        AuditAction.ROLE_GRANTED, AuditAction.POLICY_CHANGED, AuditAction.TOKEN_CREATED,
+        AuditAction.TOKEN_REVOKED, AuditAction.ITEMS_INGESTED, AuditAction.ITEM_CLAIMED,
+        AuditAction.ITEM_DECIDED,
+    ]
+    newest = list_audit(engine, OPERATOR, limit=1)[0]
+    assert newest.actor == reviewer.identity
+    assert newest.subject == f"item:{held.item_id}"
+    assert verify_chain(engine, OPERATOR).intact
+
+
+def test_the_token_value_never_reaches_the_audit_log(engine):
+    value = create_token(engine, OPERATOR, "upstream", Scope.INGEST)
+    entries = list_audit(engine, OPERATOR)
+    assert all(value not in repr(entry.details) + entry.subject for entry in entries)
+
+
+def _tamper(engine: Engine, seq: int) -> None:
+    """Edit one entry behind the application's back, as a database superuser could."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # The append-only trigger refuses this; a superuser can switch triggers off.
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        connection.execute(
+            text("UPDATE audit_entry SET subject = 'user:someone-else' WHERE seq = :seq"),
+            {"seq": seq},
+        )
+
+
+def test_verify_names_exactly_the_entry_edited_behind_the_apps_back(engine):
+    for number in range(6):
+        grant_role(engine, OPERATOR, f"user{number}@example.com", Role.REVIEWER)
+    assert verify_chain(engine, OPERATOR).intact
+
+    _tamper(engine, seq=4)
+
+    check = verify_chain(engine, OPERATOR)
+    assert not check.intact
+    assert check.first_bad_seq == 4
+    assert check.entries == 4  # it stops at the first bad entry
+
+
+def test_postgresql_refuses_update_and_delete_on_the_audit_log(postgres_engine):
+    # The trigger exists on PostgreSQL only; on SQLite, `verify` is the protection.
+    engine = postgres_engine
+    grant_role(engine, OPERATOR, "rev@example.com", Role.REVIEWER)
+    for statement in ("UPDATE audit_entry SET actor = 'x'", "DELETE FROM audit_entry"):
+        with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+    assert verify_chain(engine, OPERATOR).intact
+
+
+def test_concurrent_decisions_never_fork_the_chain(engine):
+    queue_items(engine, 60)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        reviewer = make_actor(Role.REVIEWER)
+        try:
+            while (held := claim_next(engine, reviewer)) is not None:
+                decide(engine, reviewer, DecisionRequest(held.item_id, held.lease_id, Action.APPROVE))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    check = verify_chain(engine, OPERATOR)
+    assert check.intact
+    # one ingest, then a claim and a decision per item
+    assert check.entries == 1 + 60 * 2
+
+
+def test_only_admins_read_or_verify_the_audit_log(engine):
+    for role in (Role.REVIEWER, Role.SENIOR, Role.LEAD, Role.DATA):
+        actor = make_actor(role)
+        with pytest.raises(PermissionDenied):
+            verify_chain(engine, actor)
+        with pytest.raises(PermissionDenied):
+            list_audit(engine, actor)
+    assert verify_chain(engine, make_actor(Role.ADMIN)).intact
