@@ -20,7 +20,7 @@ from storage.repositories.audit import (
     get_chain_head,
     list_audit_entries,
     lock_audit_chain,
-    stream_audit_entries,
+    stream_audit_rows,
 )
 
 GENESIS_HASH = "0" * 64
@@ -111,25 +111,19 @@ def verify_chain(engine: Engine, actor: Actor) -> ChainCheck:
     require(actor, Permission.VIEW_AUDIT)
     expected_prev, count = GENESIS_HASH, 0
     with reading(engine) as session:
-        for entry in stream_audit_entries(session=session):
+        for seq, at, who, action, subject, details, prev_hash, stored_hash in stream_audit_rows(
+            session=session
+        ):
             count += 1
-            problem = _problem_with(entry, count, expected_prev)
-            if problem:
-                return ChainCheck(False, count, entry.seq, problem)
-            expected_prev = entry.entry_hash
+            if seq != count:
+                return ChainCheck(False, count, count, f"entry {count} is missing (found {seq})")
+            if prev_hash != expected_prev:
+                return ChainCheck(False, count, seq, "its link to the previous entry does not match")
+            if entry_hash(seq, at, who, action, subject, details, prev_hash) != stored_hash:
+                return ChainCheck(False, count, seq, "its content does not match its hash "
+                                  "(edited after it was written)")
+            expected_prev = stored_hash
     return ChainCheck(True, count)
-
-
-def _problem_with(entry: AuditEntry, position: int, expected_prev: str) -> str | None:
-    if entry.seq != position:
-        return f"entry {position} is missing (found seq {entry.seq} in its place)"
-    if entry.prev_hash != expected_prev:
-        return "its link to the previous entry does not match"
-    recomputed = entry_hash(entry.seq, entry.at, entry.actor, entry.action, entry.subject,
-                            entry.details, entry.prev_hash)
-    if recomputed != entry.entry_hash:
-        return "its content does not match its hash (edited after it was written)"
-    return None
 
 
 def list_audit(
