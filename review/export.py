@@ -8,11 +8,12 @@ from typing import IO, Any
 
 from sqlalchemy import Engine
 
-from review.actors import Actor
+from review.actors import Actor, pseudonym
 from review.audit import AuditAction, record_audit
 from review.clock import isoformat_utc
 from review.errors import InvalidRequest
 from review.permissions import Permission, require
+from review.redaction import redact_value
 from storage.engine import reading
 from storage.models import Decision, Item
 from storage.repositories.export_rows import ExportFilter, stream_export_rows
@@ -24,6 +25,11 @@ EXPORT_COLUMNS = (
     "review_seconds", "received_at",
 )
 JSON_COLUMNS = frozenset({"input", "ai_output", "final_output"})
+# Times and the workbench's own vocabulary hold no personal data; digits in a timestamp would
+# otherwise look like a phone number.
+_UNREDACTED_COLUMNS = frozenset(
+    {"decided_at", "received_at", "route", "decision", "impact", "reason_code", "escalated"}
+)
 
 
 @dataclass
@@ -44,13 +50,27 @@ def parse_cursor(cursor: str | None) -> int:
 
 
 def export_rows(
-    engine: Engine, actor: Actor, filters: ExportFilter
+    engine: Engine, actor: Actor, filters: ExportFilter, redact: bool = False
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (decision id, row) for every decision the filters select, oldest first."""
     require(actor, Permission.EXPORT)
     with reading(engine) as session:
         for decision, item, policy_version in stream_export_rows(session=session, filters=filters):
-            yield decision.id, labelled_row(decision, item, policy_version)
+            assert decision.id is not None
+            row = labelled_row(decision, item, policy_version)
+            yield decision.id, redacted_row(row) if redact else row
+
+
+def redacted_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with personal data masked in every text field; reviewers become pseudonyms, so
+    per-reviewer analysis still works."""
+    masked = {
+        name: value if name in _UNREDACTED_COLUMNS else redact_value(value)
+        for name, value in row.items()
+    }
+    if row["reviewer"] is not None:
+        masked["reviewer"] = pseudonym(row["reviewer"])
+    return masked
 
 
 def labelled_row(decision: Decision, item: Item, policy_version: int) -> dict[str, Any]:

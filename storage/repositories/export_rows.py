@@ -21,6 +21,9 @@ class ExportFilter:
     since: datetime | None = None
     source: str | None = None
     task: str | None = None
+    model_version: str | None = None
+    decision: str | None = None
+    route: str | None = None
     include_auto: bool = False
 
 
@@ -46,5 +49,11 @@ def stream_export_rows(
         statement = statement.where(col(Item.source) == filters.source)
     if filters.task is not None:
         statement = statement.where(col(Item.task) == filters.task)
+    if filters.model_version is not None:
+        statement = statement.where(col(Item.model_version) == filters.model_version)
+    if filters.decision is not None:
+        statement = statement.where(col(Decision.outcome) == filters.decision)
+    if filters.route is not None:
+        statement = statement.where(col(Item.route) == filters.route)
     result = session.execute(statement.execution_options(yield_per=batch_size))
     yield from result
