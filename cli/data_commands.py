@@ -1,9 +1,9 @@
 """`init`, `demo`, `ingest`, `export` and `stats`: getting data in and out."""
 
 import argparse
-import hashlib
 import itertools
 import json
+import os
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -18,8 +18,8 @@ from review.export import (
     parse_cursor,
     record_export,
     since_from_iso,
-    write_json_lines,
 )
+from review.export_formats import ExportFormat, write_export
 from review.ingest import ingest_records
 from review.record_files import read_record_file
 from review.stats import queue_stats
@@ -47,13 +47,15 @@ def register(commands: Any) -> None:
     ingest.set_defaults(handler=run_ingest)
 
     export = commands.add_parser("export", help="write the labelled data set")
-    export.add_argument("--format", required=True, choices=["jsonl"])
+    export.add_argument("--format", required=True, choices=[f.value for f in ExportFormat])
     export.add_argument("--out", required=True, metavar="PATH")
     export.add_argument("--since", metavar="ISO")
     export.add_argument("--after", metavar="CURSOR")
     export.add_argument("--source")
     export.add_argument("--task")
     export.add_argument("--include-auto", action="store_true")
+    export.add_argument("--redact", action="store_true",
+                        help="mask e-mail addresses, phone and card numbers in text fields")
     export.set_defaults(handler=run_export)
 
     stats = commands.add_parser("stats", help="queue depth, oldest waiting age, decisions today")
@@ -119,27 +121,27 @@ def run_export(args: argparse.Namespace) -> int:
         include_auto=args.include_auto,
     )
     engine = open_database()
-    rows = export_rows(engine, cli_actor(), filters)
+    rows = export_rows(engine, cli_actor(), filters, redact=args.redact)
     first = list(itertools.islice(rows, 1))  # authorise and query before creating the file
+    # Write beside the target and rename at the end: a failed export never leaves half a file
+    # where a nightly job would pick it up.
+    partial = f"{args.out}.partial"
     try:
-        with open(args.out, "w", encoding="utf-8") as stream, Progress("exported") as progress:
-            result = write_json_lines(
-                itertools.chain(first, rows), stream, after=after, on_row=progress.update
+        with open(partial, "wb") as stream, Progress("exported") as progress:
+            result, sha256 = write_export(
+                itertools.chain(first, rows), ExportFormat(args.format), stream,
+                after=after, on_row=progress.update,
             )
+        os.replace(partial, args.out)
     except OSError as error:
         raise WorkbenchError(f"cannot write {args.out}: {_reason(error)}") from None
-    record_export(engine, cli_actor(), filters, args.format, result, _file_sha256(args.out))
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    record_export(engine, cli_actor(), filters, args.format, result, sha256)
     print(f"wrote {result.rows} rows to {args.out}")
     print(f"cursor: {result.cursor}")
     return 0
-
-
-def _file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def run_stats(args: argparse.Namespace) -> int:
