@@ -4,7 +4,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import admin_commands, audit_commands, data_commands, serve_command, token_commands
+from cli import (
+    admin_commands,
+    audit_commands,
+    data_commands,
+    deliver_command,
+    serve_command,
+    token_commands,
+)
 from review.errors import WorkbenchError
 
 EXIT_USAGE = 2
@@ -21,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin_commands.register(commands)
     token_commands.register(commands)
     audit_commands.register(commands)
+    deliver_command.register(commands)
     return parser
 
 

@@ -42,6 +42,7 @@ class AuditAction(StrEnum):
     ITEM_DECIDED = "item_decided"
     ITEM_ESCALATED = "item_escalated"
     DATA_EXPORTED = "data_exported"
+    WEBHOOK_CHANGED = "webhook_changed"
     REFUSED = "refused"
 
 

@@ -14,6 +14,7 @@ from review.enums import OUTCOME_OF_ACTION, Action, ItemState, Outcome
 from review.errors import InvalidRequest, NotFound, PermissionDenied
 from review.permissions import Permission, require
 from review.queue import ensure_lease
+from review.webhooks import enqueue_deliveries
 from storage.engine import writing
 from storage.models import Decision, Item
 from storage.repositories.decisions import lock_decision_order
@@ -66,6 +67,7 @@ def decide(
         session.add(item)
         session.flush()
         assert decision.id is not None and item.id is not None
+        enqueue_deliveries(session, [(decision, item)], now)
         escalated = decision.outcome == Outcome.ESCALATED
         append_audit(
             session, actor, AuditAction.ITEM_ESCALATED if escalated else AuditAction.ITEM_DECIDED,

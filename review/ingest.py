@@ -19,11 +19,13 @@ from review.policies import rules_of
 from review.record_files import RawRecord
 from review.records import Record, validate_record
 from review.routing import route_record
+from review.webhooks import enqueue_deliveries
 from storage.engine import writing
 from storage.models import Decision, Policy
-from storage.repositories.decisions import lock_decision_order
+from storage.repositories.decisions import list_decisions_with_items, lock_decision_order
 from storage.repositories.items import insert_new_items, list_existing_keys
 from storage.repositories.policies import get_effective_policy
+from storage.repositories.webhooks import has_active_webhooks
 
 BATCH_SIZE = 1000
 
@@ -73,7 +75,9 @@ def ingest_records(
         # only for the end of a long ingest (see lock_decision_order).
         lock_decision_order(session=session)
         for start in range(0, len(auto_approvals), BATCH_SIZE):
-            session.execute(insert(Decision), auto_approvals[start : start + BATCH_SIZE])
+            chunk = auto_approvals[start : start + BATCH_SIZE]
+            result = session.execute(insert(Decision).returning(Decision.__table__.c.id), chunk)
+            _deliver_upstream(session, [row[0] for row in result], now)
         append_audit(session, actor, AuditAction.ITEMS_INGESTED, "items", {
             "accepted": report.accepted, "duplicates": report.duplicates,
             "rejected": len(report.rejected), "routes": report.routes,
@@ -134,6 +138,12 @@ def _store_batch(
         for row in rows
         if row["route"] == Route.AUTO and (key := (row["source"], row["external_id"])) in ids
     ]
+
+
+def _deliver_upstream(session: Session, decision_ids: list[int], now: datetime) -> None:
+    """Queue webhook deliveries of auto-approvals, in the ingest's transaction."""
+    if decision_ids and has_active_webhooks(session=session):
+        enqueue_deliveries(session, list_decisions_with_items(session=session, ids=decision_ids), now)
 
 
 def item_row(record: Record, policy: Policy, received_at: datetime) -> dict[str, Any]:

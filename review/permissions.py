@@ -21,6 +21,7 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view the audit log"
     READ_DECISIONS = "read the decision feed"
     READ_ITEM_STATUS = "read item states"
+    MANAGE_WEBHOOKS = "manage webhooks"
 
 
 # Roles build on each other: a senior is also a reviewer, a lead also a senior. `data` stands

@@ -130,3 +130,38 @@ class AuditEntry(SQLModel, table=True):
     details: dict[str, Any] | None = json_column()
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
+
+
+# Where decisions on one source's items are delivered, and the secret that signs them.
+class Webhook(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200, unique=True)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=200)
+    active: bool = True
+    created_by: str = Field(max_length=320)
+    created_at: datetime
+
+
+# The outbox: one delivery per decision to a webhook, written in the decision's transaction.
+class WebhookDelivery(SQLModel, table=True):
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("decision_id", "webhook_id"),
+        # Serves the worker's query: due deliveries in order.
+        Index("ix_webhook_delivery_due", "state", "next_attempt_at", "id"),
+        Index("ix_webhook_delivery_item", "item_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: int = Field(foreign_key="webhook.id")
+    decision_id: int = Field(foreign_key="decision.id")
+    item_id: int = Field(foreign_key="item.id")
+    payload: Any = json_column(nullable=False)
+    state: str = Field(max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime
+    locked_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime
+    delivered_at: datetime | None = None

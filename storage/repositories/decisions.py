@@ -34,6 +34,17 @@ def list_decisions_after(
     return [(decision, item) for decision, item in session.exec(statement)]
 
 
+def list_decisions_with_items(*, session: Session, ids: list[int]) -> list[tuple[Decision, Item]]:
+    """The decisions with these ids, with their items, in id order."""
+    statement = (
+        select(Decision, Item)
+        .join(Item, col(Item.id) == col(Decision.item_id))
+        .where(col(Decision.id).in_(ids))
+        .order_by(col(Decision.id))
+    )
+    return [(decision, item) for decision, item in session.exec(statement)]
+
+
 def get_latest_decision(*, session: Session, item_id: int) -> Decision | None:
     """The newest decision on an item."""
     statement = (
