@@ -16,6 +16,7 @@ from review.permissions import Permission, require
 from review.redaction import redact_value
 from storage.engine import reading
 from storage.models import Decision, Item
+from storage.repositories.audit import list_audit_entries
 from storage.repositories.export_rows import ExportFilter, stream_export_rows
 
 EXPORT_COLUMNS = (
@@ -129,6 +130,16 @@ def record_export(
         "source": filters.source, "task": filters.task, "include_auto": filters.include_auto,
     }
     record_audit(engine, actor, AuditAction.DATA_EXPORTED, "export", details)
+
+
+def list_exports(engine: Engine, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest recorded exports (who, when, filters, rows, SHA-256), newest first."""
+    require(actor, Permission.EXPORT)
+    with reading(engine) as session:
+        entries = list_audit_entries(
+            session=session, limit=limit, action=AuditAction.DATA_EXPORTED.value
+        )
+        return [{"at": isoformat_utc(e.at), "by": e.actor, **(e.details or {})} for e in entries]
 
 
 def since_from_iso(value: str | None) -> datetime | None:
