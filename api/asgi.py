@@ -13,13 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from starlette.middleware import Middleware
 
 from api.engine import shared_engine
+from api.local_mode import LoopbackOnlyInLocalMode
 from api.routes import api_routes
 from review.webhook_sender import HttpSender
 from review.webhooks import run_delivery_worker
+from ui.auth_config import auth_is_configured
 
-APP_SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_SCRIPT = PROJECT_ROOT / "app.py"
 
 
 def delivers_in_server() -> bool:
@@ -47,4 +51,15 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
         sender.close()
 
 
-app = st.App(APP_SCRIPT, routes=api_routes(), lifespan=lifespan)
+def local_mode() -> bool:
+    """True while no identity provider is configured (read per request: cheap, and a secrets
+    file added later takes effect without a restart)."""
+    return not auth_is_configured(PROJECT_ROOT)
+
+
+app = st.App(
+    APP_SCRIPT,
+    routes=api_routes(),
+    lifespan=lifespan,
+    middleware=[Middleware(LoopbackOnlyInLocalMode, local_mode=local_mode)],
+)

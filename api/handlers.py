@@ -169,7 +169,7 @@ def _decision_request(item_id: int, body: Any) -> DecisionRequest:
     if not isinstance(lease, str) or not lease:
         raise ApiError(422, "'lease' is required: the lease id from the claim", "lease")
     try:
-        action = Action(body.get("action"))
+        action = Action(str(body.get("action")))
     except ValueError:
         raise ApiError(422, "'action' must be approve, edit, reject or escalate", "action") from None
     for name in ("reason_code", "rationale"):

@@ -1,11 +1,11 @@
 """`workbench serve`: the UI and the HTTP API from one process."""
 
 import argparse
-import ipaddress
 import sys
 from pathlib import Path
 from typing import Any
 
+from api.local_mode import is_loopback
 from review.actors import cli_actor
 from review.demo import load_demo
 from storage.engine import create_database_engine, reading
@@ -23,16 +23,6 @@ def register(commands: Any) -> None:
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--demo", action="store_true", help="set up the database and load demo data")
     serve.set_defaults(handler=run_serve)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` only accepts connections from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def run_serve(args: argparse.Namespace) -> int:

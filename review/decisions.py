@@ -127,6 +127,7 @@ def _decision_row(actor: Actor, item: Item, request: DecisionRequest, now: datet
     outcome = OUTCOME_OF_ACTION[request.action]
     after = request.output if outcome is Outcome.EDITED else item.output
     claimed_at = item.claimed_at or now
+    assert item.id is not None
     return Decision(
         item_id=item.id,
         outcome=outcome,

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -100,7 +100,7 @@ def _write_jsonl(rows: Rows, stream: HashingWriter) -> Iterable[int]:
 
 
 def _write_csv(rows: Rows, stream: HashingWriter) -> Iterable[int]:
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+    text = io.TextIOWrapper(cast(Any, stream), encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text)
     writer.writerow(EXPORT_COLUMNS)
     for decision_id, row in rows:

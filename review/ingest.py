@@ -21,7 +21,7 @@ from review.records import Record, validate_record
 from review.routing import route_record
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
-from storage.models import Decision, Policy
+from storage.models import Decision, Policy, table_of
 from storage.repositories.decisions import list_decisions_with_items, lock_decision_order
 from storage.repositories.items import insert_new_items, list_existing_keys
 from storage.repositories.policies import get_effective_policy
@@ -76,7 +76,7 @@ def ingest_records(
         lock_decision_order(session=session)
         for start in range(0, len(auto_approvals), BATCH_SIZE):
             chunk = auto_approvals[start : start + BATCH_SIZE]
-            result = session.execute(insert(Decision).returning(Decision.__table__.c.id), chunk)
+            result = session.execute(insert(Decision).returning(table_of(Decision).c.id), chunk)
             _deliver_upstream(session, [row[0] for row in result], now)
         append_audit(session, actor, AuditAction.ITEMS_INGESTED, "items", {
             "accepted": report.accepted, "duplicates": report.duplicates,

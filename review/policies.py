@@ -92,9 +92,12 @@ def _validate_change(source: str, task: str, change: PolicyChange) -> None:
             raise InvalidRequest(f"'{name}' must not be empty", field=name)
     if (source == DEFAULT_SCOPE) != (task == DEFAULT_SCOPE):
         raise InvalidRequest("the default policy is set with both --source '*' and --task '*'")
-    for name, value in (("threshold", change.threshold), ("audit_rate", change.audit_rate)):
-        if value is not None and not (math.isfinite(value) and 0 <= value <= 1):
-            raise InvalidRequest(f"'{name}' must be between 0 and 1, got {value}", field=name)
+    rates: tuple[tuple[str, float | None], ...] = (
+        ("threshold", change.threshold), ("audit_rate", change.audit_rate)
+    )
+    for name, rate in rates:
+        if rate is not None and not (math.isfinite(rate) and 0 <= rate <= 1):
+            raise InvalidRequest(f"'{name}' must be between 0 and 1, got {rate}", field=name)
     for code in change.add_reason_codes:
         if not code.strip() or len(code) > REASON_CODE_MAX_LENGTH:
             raise InvalidRequest(

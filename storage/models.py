@@ -3,12 +3,17 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 # JSONB on PostgreSQL (compact, indexable), JSON text on SQLite.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model (for bulk inserts and RETURNING)."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]
 
 
 def json_column(nullable: bool = True) -> Any:

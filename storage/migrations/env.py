@@ -1,7 +1,7 @@
 """Alembic environment: migrates the connection handed over by `storage.migrate`, or the URL."""
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -22,7 +22,7 @@ def run_migrations() -> None:
         fresh.commit()
 
 
-def _migrate(connection: object) -> None:
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

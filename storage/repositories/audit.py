@@ -4,11 +4,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from storage.models import AuditEntry
+from storage.models import AuditEntry, table_of
 from storage.repositories.decisions import lock_decision_order
 
 
@@ -26,16 +25,19 @@ def get_chain_head(*, session: Session) -> AuditEntry | None:
     return session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
 
 
-def stream_audit_rows(*, session: Session, batch_size: int = 10_000) -> Iterator[Row[Any]]:
+def stream_audit_rows(
+    *, session: Session, batch_size: int = 10_000
+) -> Iterator[tuple[Any, ...]]:
     """Every entry in chain order as plain rows (no ORM objects: verify walks millions)."""
-    columns = AuditEntry.__table__.c
+    columns = table_of(AuditEntry).c
     statement = (
         sa_select(columns.seq, columns.at, columns.actor, columns.action, columns.subject,
                   columns.details, columns.prev_hash, columns.entry_hash)
         .order_by(columns.seq)
         .execution_options(yield_per=batch_size)
     )
-    yield from session.execute(statement)
+    for row in session.execute(statement):
+        yield tuple(row)
 
 
 def list_audit_entries(

@@ -3,9 +3,8 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import cast
 
-from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item, Policy
@@ -29,7 +28,7 @@ class ExportFilter:
 
 def stream_export_rows(
     *, session: Session, filters: ExportFilter, batch_size: int = 1000
-) -> Iterator[Row[Any]]:
+) -> Iterator[tuple[Decision, Item, int]]:
     """Final decisions in decision-id order, with their item and policy, fetched in batches."""
     statement = (
         select(Decision, Item, Policy.version)
@@ -56,4 +55,4 @@ def stream_export_rows(
     if filters.route is not None:
         statement = statement.where(col(Item.route) == filters.route)
     result = session.execute(statement.execution_options(yield_per=batch_size))
-    yield from result
+    yield from cast(Iterator[tuple[Decision, Item, int]], result)

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from storage.models import Item
+from storage.models import Item, table_of
 
 
 def insert_new_items(
@@ -30,7 +30,7 @@ def insert_new_items(
         )
     else:  # other databases: the caller has filtered duplicates already
         statement = insert(Item)
-    columns = Item.__table__.c
+    columns = table_of(Item).c
     returning = statement.returning(columns.id, columns.source, columns.external_id)
     result = session.execute(returning, list(rows))
     return {(source, external_id): item_id for item_id, source, external_id in result}

@@ -1,7 +1,7 @@
 """Queries on routing policy versions."""
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import Policy
 
@@ -40,9 +40,9 @@ def list_latest_policies(*, session: Session) -> list[Policy]:
         select(Policy)
         .join(
             newest,
-            (Policy.source == newest.c.source)
-            & (Policy.task == newest.c.task)
-            & (Policy.version == newest.c.version),
+            (col(Policy.source) == newest.c.source)
+            & (col(Policy.task) == newest.c.task)
+            & (col(Policy.version) == newest.c.version),
         )
         .order_by(Policy.source, Policy.task)
     )

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import and_, case, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item
@@ -13,9 +14,9 @@ WAITING_STATES = ("pending", "escalated")
 def count_waiting_items(*, session: Session, now: datetime) -> list[tuple[str, str, str, str, int]]:
     """(source, task, route, state, count) of items still waiting; held items count as `claimed`."""
     held = and_(col(Item.lease_expires_at).is_not(None), col(Item.lease_expires_at) > now)
-    state = case((and_(Item.state == "pending", held), "claimed"), else_=Item.state)
+    state = case((and_(col(Item.state) == "pending", held), "claimed"), else_=col(Item.state))
     statement = (
-        select(Item.source, Item.task, Item.route, state.label("state"), func.count())
+        sa_select(col(Item.source), col(Item.task), col(Item.route), state.label("state"), func.count())
         .where(col(Item.state).in_(WAITING_STATES))
         .group_by(Item.source, Item.task, Item.route, state)
         .order_by(Item.source, Item.task, Item.route, state)

@@ -40,9 +40,9 @@ def claim_due_deliveries(*, session: Session, now: datetime, limit: int) -> list
     earlier = aliased(WebhookDelivery)
     blocked = exists().where(
         and_(
-            earlier.item_id == WebhookDelivery.item_id,
-            earlier.webhook_id == WebhookDelivery.webhook_id,
-            earlier.id < WebhookDelivery.id,  # type: ignore[operator]
+            col(earlier.item_id) == col(WebhookDelivery.item_id),
+            col(earlier.webhook_id) == col(WebhookDelivery.webhook_id),
+            col(earlier.id) < col(WebhookDelivery.id),
             col(earlier.state).in_(OPEN_STATES),
         )
     )
