@@ -1,36 +1,42 @@
-"""The workbench's Streamlit entry: page config, the sign-in gate, role-filtered navigation."""
+"""The workbench's Streamlit entry: page config, the sign-in gate, role-filtered navigation.
+
+Pages live in `app_pages/`, not `pages/`: a `pages/` directory beside the entry switches Streamlit
+to its legacy directory mode until some session calls `st.navigation`, which lists every page in
+the sidebar and runs any of them, ungated, straight from its URL.
+"""
 
 import streamlit as st
 
 from review.permissions import Permission, can
 from ui.deps import current_actor, is_local_mode
-from ui.sign_in import render_no_access, render_sign_in, render_signed_in_sidebar
+from ui.sign_in import (
+    LOCAL_MODE_BANNER,
+    render_no_access,
+    render_sign_in,
+    render_signed_in_sidebar,
+)
 
 PAGES = (
-    ("pages/review.py", "Review", ":material/fact_check:", Permission.REVIEW),
-    ("pages/escalations.py", "Escalations", ":material/priority_high:", Permission.DECIDE_ESCALATIONS),
-    ("pages/dashboard.py", "Dashboard", ":material/monitoring:", Permission.VIEW_DASHBOARD),
-    ("pages/export.py", "Export", ":material/download:", Permission.EXPORT),
-    ("pages/admin.py", "Admin", ":material/admin_panel_settings:", Permission.MANAGE_ROLES),
+    ("app_pages/review.py", "Review", ":material/fact_check:", Permission.REVIEW),
+    ("app_pages/escalations.py", "Escalations", ":material/priority_high:", Permission.DECIDE_ESCALATIONS),
+    ("app_pages/dashboard.py", "Dashboard", ":material/monitoring:", Permission.VIEW_DASHBOARD),
+    ("app_pages/export.py", "Export", ":material/download:", Permission.EXPORT),
+    ("app_pages/admin.py", "Admin", ":material/admin_panel_settings:", Permission.MANAGE_ROLES),
 )
 
 st.set_page_config(page_title="Review workbench", page_icon=":material/fact_check:", layout="wide")
 if is_local_mode():
-    st.warning("Local mode — no authentication. Anyone who can reach this server can pick a user.")
+    st.warning(LOCAL_MODE_BANNER)
 
+# Every run goes through st.navigation, even before sign-in, so only the pages listed here exist.
 actor = current_actor()
 if actor is None:
-    render_sign_in()
-    st.stop()
-assert actor is not None
-render_signed_in_sidebar(actor)
-
-pages = [
-    st.Page(path, title=title, icon=icon, url_path=title.lower())
-    for path, title, icon, permission in PAGES
-    if can(actor, permission)
-]
-if not pages:
-    render_no_access(actor)
-    st.stop()
+    pages = [st.Page(render_sign_in, title="Sign in", url_path="sign-in", default=True)]
+else:
+    render_signed_in_sidebar(actor)
+    pages = [
+        st.Page(path, title=title, icon=icon, url_path=title.lower())
+        for path, title, icon, permission in PAGES
+        if can(actor, permission)
+    ] or [st.Page(render_no_access, title="No access", url_path="no-access", default=True)]
 st.navigation(pages).run()

@@ -6,6 +6,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from review.actors import Actor
+from review.permissions import Permission, can
 from review.roles import actor_for_person, role_claim_name
 from storage.engine import create_database_engine
 from ui.auth_config import auth_is_configured
@@ -14,10 +15,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_USER_KEY = "auth_local_user"
 
 
-@st.cache_resource
+def _dispose(engine: Engine) -> None:
+    engine.dispose()
+
+
+# Clearing the cache (tests do, between databases) closes the pool instead of leaking it.
+@st.cache_resource(on_release=_dispose)
 def get_engine() -> Engine:
     """One engine (and connection pool) per server process."""
     return create_database_engine()
+
+
+def database_key() -> str:
+    """The configured database, password hidden: a cache key that keeps databases apart."""
+    return get_engine().url.render_as_string(hide_password=True)
 
 
 @st.cache_resource
@@ -52,4 +63,16 @@ def require_actor() -> Actor:
     if actor is None:
         st.stop()
     assert actor is not None
+    return actor
+
+
+def require_permission(permission: Permission) -> Actor:
+    """The signed-in person if they may do `permission`; otherwise say so and stop the page.
+
+    Navigation only offers permitted pages; this guards a page reached any other way.
+    """
+    actor = require_actor()
+    if not can(actor, permission):
+        st.error(f"Your roles do not allow this: {permission.value}. Ask an admin for a role.")
+        st.stop()
     return actor

@@ -10,17 +10,22 @@ from review.actors import Actor
 from review.decisions import DecisionRequest, decide
 from review.enums import Action, Queue
 from review.errors import LeaseLost, WorkbenchError
+from review.permissions import Permission
 from review.queue import HeldItem, claim_next, held_item, renew_lease
-from ui.deps import get_engine, require_actor
+from ui.deps import get_engine, require_permission
 
 LEASE_RENEWAL_SECONDS = 60
-_SHORTCUTS = {Action.APPROVE: "Alt+A", Action.EDIT: "Alt+E", Action.REJECT: "Alt+R", Action.ESCALATE: "Alt+X"}
-_LABELS = {Action.APPROVE: "Approve", Action.EDIT: "Save edit", Action.REJECT: "Reject", Action.ESCALATE: "Escalate"}
+# Streamlit refuses C and R in shortcuts with any modifier (the browser's copy and reload).
+_SHORTCUTS = {Action.APPROVE: "Alt+A", Action.EDIT: "Alt+E", Action.REJECT: "Alt+J", Action.ESCALATE: "Alt+X"}
+_LABELS = {
+    Action.APPROVE: "Approve", Action.EDIT: "Save edit", Action.REJECT: "Reject", Action.ESCALATE: "Escalate",
+}
+_PERMISSION = {Queue.REVIEW: Permission.REVIEW, Queue.ESCALATIONS: Permission.DECIDE_ESCALATIONS}
 
 
 def render_queue(queue: Queue, title: str) -> None:
     """A page that works one queue: `Claim next`, then the held item and its decision form."""
-    actor = require_actor()
+    actor = require_permission(_PERMISSION[queue])
     st.title(title)
     flash = st.session_state.pop(f"{queue}_flash", None)
     if flash:
@@ -37,7 +42,7 @@ def render_queue(queue: Queue, title: str) -> None:
 def _render_idle(actor: Actor, queue: Queue) -> None:
     if st.session_state.get(f"{queue}_empty"):
         st.info("Queue is empty")
-    if st.button("Claim next", type="primary", shortcut="Alt+N"):
+    if st.button("Claim next", type="primary", shortcut="Alt+N", key=f"{queue}_claim"):
         claimed = claim_next(get_engine(), actor, queue)
         st.session_state[f"{queue}_empty"] = claimed is None
         st.rerun()

@@ -4,14 +4,16 @@ import streamlit as st
 
 from review.actors import Actor
 from review.roles import list_local_users
-from ui.deps import LOCAL_USER_KEY, get_engine, is_local_mode
+from ui.deps import LOCAL_USER_KEY, get_engine, is_local_mode, require_actor
+
+LOCAL_MODE_BANNER = "Local mode — no authentication. Anyone who can reach this server can pick a user."
 
 
 def render_sign_in() -> None:
     """Show the sign-in screen for the configured mode."""
     st.title("Review workbench")
     if not is_local_mode():
-        if st.button("Sign in", type="primary"):
+        if st.button("Sign in", type="primary", key="sign_in"):
             st.login()
         return
     users = list_local_users(get_engine())
@@ -19,8 +21,9 @@ def render_sign_in() -> None:
         st.info("No local users yet. Grant a role first: `workbench role grant EMAIL reviewer`.")
         return
     labels = {user.email: f"{user.email} ({', '.join(sorted(user.roles))})" for user in users}
-    email = st.selectbox("Local user", list(labels), format_func=labels.__getitem__)
-    if st.button("Sign in", type="primary"):
+    email = st.selectbox("Local user", list(labels), format_func=labels.__getitem__,
+                         key="sign_in_local_user")
+    if st.button("Sign in", type="primary", key="sign_in"):
         st.session_state[LOCAL_USER_KEY] = email
         st.rerun()
 
@@ -30,7 +33,7 @@ def render_signed_in_sidebar(actor: Actor) -> None:
     with st.sidebar:
         st.text(actor.identity)
         st.caption(", ".join(sorted(actor.roles)) or "no roles")
-        if st.button("Sign out"):
+        if st.button("Sign out", key="sign_out"):
             _sign_out()
 
 
@@ -43,8 +46,9 @@ def _sign_out() -> None:
         st.logout()
 
 
-def render_no_access(actor: Actor) -> None:
+def render_no_access() -> None:
     """The only page a signed-in person without roles sees."""
+    actor = require_actor()
     st.title("No access")
     st.text(f"You are signed in as {actor.identity}, but you have no role in the workbench.")
     st.info("Ask an admin to grant you a role.")
