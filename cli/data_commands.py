@@ -8,7 +8,9 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from cli.database import open_database
+from sqlalchemy.exc import OperationalError
+
+from cli.database import open_database, unreachable
 from cli.progress import Progress
 from review.actors import cli_actor
 from review.demo import load_demo
@@ -20,10 +22,9 @@ from review.export import (
     since_from_iso,
 )
 from review.export_formats import ExportFormat, write_export
-from review.ingest import ingest_records
-from review.record_files import read_record_file
+from review.ingest import IngestReport, find_rejections, ingest_records
+from review.record_files import RawRecord, read_record_file
 from review.stats import queue_stats
-from storage.engine import create_database_engine
 from storage.migrate import upgrade_to_head
 from storage.repositories.export_rows import ExportFilter
 
@@ -72,7 +73,10 @@ def _positive_int(text: str) -> int:
 
 def run_init(_args: argparse.Namespace) -> int:
     """Create or migrate the schema."""
-    upgrade_to_head(create_database_engine())
+    try:
+        upgrade_to_head(open_database(require_schema=False))
+    except OperationalError as error:
+        raise unreachable(error) from None
     print("database is at the newest schema version")
     return 0
 
@@ -86,24 +90,36 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run_ingest(args: argparse.Namespace) -> int:
     """Ingest files; exit 1 if any record was rejected, 2 if a file cannot be read."""
-    engine = open_database()
-    any_rejected = False
+    # Every file is read before anything is stored, so an unreadable one stores nothing.
+    files: list[tuple[str, list[RawRecord]]] = []
     for path in args.files:
         try:
-            records = list(read_record_file(path))
+            files.append((path, list(read_record_file(path))))
         except (OSError, ValueError) as error:
             print(f"workbench: cannot read {path}: {_reason(error)}", file=sys.stderr)
             return EXIT_USAGE
+    engine = open_database()
+    if args.strict and any(find_rejections(records) for _, records in files):
+        # --strict covers the whole command: one invalid record in any file stores nothing.
+        for path, records in files:
+            report = IngestReport(rejected=find_rejections(records))
+            _print_report(path, report, " (nothing stored: --strict)")
+        return EXIT_REJECTED
+    any_rejected = False
+    for path, records in files:
         report = ingest_records(engine, cli_actor(), records, strict=args.strict)
-        stored_note = " (nothing stored: --strict)" if args.strict and report.rejected else ""
-        print(
-            f"{path}: {report.accepted} accepted, {report.duplicates} duplicate, "
-            f"{len(report.rejected)} rejected{stored_note}"
-        )
-        for rejection in report.rejected:
-            print(f"  line {rejection.position}: {rejection.error}")
+        _print_report(path, report, "")
         any_rejected = any_rejected or bool(report.rejected)
     return EXIT_REJECTED if any_rejected else 0
+
+
+def _print_report(path: str, report: IngestReport, note: str) -> None:
+    print(
+        f"{path}: {report.accepted} accepted, {report.duplicates} duplicate, "
+        f"{len(report.rejected)} rejected{note}"
+    )
+    for rejection in report.rejected:
+        print(f"  line {rejection.position}: {rejection.error}")
 
 
 def _reason(error: Exception) -> str:

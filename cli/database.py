@@ -1,7 +1,7 @@
 """The engine the command line works on, and the check that its schema is ready."""
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from review.errors import WorkbenchError
 from storage.engine import create_database_engine, database_url_from_env
@@ -10,19 +10,32 @@ from storage.migrate import schema_is_current
 
 def open_database(require_schema: bool = True) -> Engine:
     """The configured database; refuse with a clear message when it is unreachable or not set up."""
-    engine = create_database_engine()
+    try:
+        engine = create_database_engine()
+    except (ArgumentError, NoSuchModuleError):
+        # The message would repeat the URL, password included.
+        raise WorkbenchError(
+            "WORKBENCH_DATABASE_URL is not a database URL the workbench can use "
+            "(e.g. sqlite:///workbench.db or postgresql+psycopg://user@host/db)"
+        ) from None
     if not require_schema:
         return engine
     try:
         current = schema_is_current(engine)
     except OperationalError as error:
-        raise WorkbenchError(f"cannot reach the database: {error.orig}") from None
+        raise unreachable(error) from None
     if not current:
         raise WorkbenchError(
             f"the database {_safe_url()} is not initialised or is out of date; "
             "run `workbench init` first"
         )
     return engine
+
+
+def unreachable(error: OperationalError) -> WorkbenchError:
+    """The one-line refusal for a database that cannot be opened."""
+    lines = str(error.orig).strip().splitlines() or ["no reason given"]
+    return WorkbenchError(f"cannot reach the database: {lines[0]}")
 
 
 def _safe_url() -> str:

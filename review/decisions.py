@@ -14,6 +14,7 @@ from review.enums import OUTCOME_OF_ACTION, Action, ItemState, Outcome
 from review.errors import InvalidRequest, NotFound, PermissionDenied
 from review.permissions import Permission, require
 from review.queue import ensure_lease
+from review.records import check_json_value, check_text
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
 from storage.models import Decision, Item
@@ -93,8 +94,23 @@ def _check_may_decide(actor: Actor, item: Item, action: Action) -> None:
 
 
 def _check_request(request: DecisionRequest, item: Item, reason_codes: list[str]) -> None:
-    if request.action is Action.APPROVE:
-        return
+    # Approve needs no reason or rationale, but one it is given is stored, so it is checked too.
+    if request.reason_code or request.action is not Action.APPROVE:
+        _check_reason_code(request, reason_codes)
+    if (request.rationale or "").strip() or request.action is not Action.APPROVE:
+        _check_rationale(request)
+    if request.action is Action.EDIT:
+        if request.output is None:
+            raise InvalidRequest("an edit needs the corrected output", field="output")
+        check_json_value("output", request.output)
+        if _canonical(request.output) == _canonical(item.output):
+            raise InvalidRequest(
+                "the corrected output is the same as the AI output; approve it instead",
+                field="output",
+            )
+
+
+def _check_reason_code(request: DecisionRequest, reason_codes: list[str]) -> None:
     if not request.reason_code:
         raise InvalidRequest(f"{request.action.value} needs a reason code", field="reason_code")
     if request.reason_code not in reason_codes:
@@ -103,20 +119,16 @@ def _check_request(request: DecisionRequest, item: Item, reason_codes: list[str]
             + ", ".join(reason_codes),
             field="reason_code",
         )
+
+
+def _check_rationale(request: DecisionRequest) -> None:
     if not request.rationale or not request.rationale.strip():
         raise InvalidRequest(f"{request.action.value} needs a rationale", field="rationale")
     if len(request.rationale) > MAX_RATIONALE_LENGTH:
         raise InvalidRequest(
             f"the rationale is longer than {MAX_RATIONALE_LENGTH} characters", field="rationale"
         )
-    if request.action is Action.EDIT:
-        if request.output is None:
-            raise InvalidRequest("an edit needs the corrected output", field="output")
-        if _canonical(request.output) == _canonical(item.output):
-            raise InvalidRequest(
-                "the corrected output is the same as the AI output; approve it instead",
-                field="output",
-            )
+    check_text("rationale", request.rationale)
 
 
 def _canonical(value: Any) -> str:

@@ -25,6 +25,9 @@ EXPORT_COLUMNS = (
     "final_output", "reason_code", "rationale", "reviewer", "escalated", "decided_at",
     "review_seconds", "received_at",
 )
+# Cursors are decision ids, which the schema stores as 32-bit integers; a larger number is no
+# cursor this workbench gave out (and would overflow the query's parameter).
+MAX_CURSOR = 2**31 - 1
 JSON_COLUMNS = frozenset({"input", "ai_output", "final_output"})
 # Times and the workbench's own vocabulary hold no personal data; digits in a timestamp would
 # otherwise look like a phone number.
@@ -45,9 +48,18 @@ def parse_cursor(cursor: str | None) -> int:
     """The decision id a cursor stands for (0 for none); InvalidRequest if it is not one."""
     if cursor is None or cursor == "":
         return 0
-    if not cursor.isdigit():
+    decision_id = decision_id_of(cursor)
+    if decision_id is None:
         raise InvalidRequest(f"{cursor[:50]!r} is not an export cursor", field="after")
-    return int(cursor)
+    return decision_id
+
+
+def decision_id_of(text: str) -> int | None:
+    """The decision id a cursor's text spells (ASCII digits, within the id range), or None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_CURSOR)):
+        return None
+    value = int(text)
+    return value if value <= MAX_CURSOR else None
 
 
 def export_rows(

@@ -9,6 +9,7 @@ from review.actors import Actor
 from review.clock import isoformat_utc, utcnow
 from review.enums import Outcome
 from review.errors import InvalidRequest, NotFound
+from review.export import decision_id_of
 from review.permissions import Permission, require
 from storage.engine import reading
 from storage.models import Decision, Item
@@ -24,9 +25,10 @@ def parse_feed_cursor(cursor: str | None) -> int:
     if cursor in (None, ""):
         return 0
     assert cursor is not None
-    if not cursor.isdigit() or len(cursor) > 18:
+    decision_id = decision_id_of(cursor)
+    if decision_id is None:
         raise InvalidRequest(f"{cursor[:50]!r} is not a cursor this server gave out", field="after")
-    return int(cursor)
+    return decision_id
 
 
 def parse_feed_limit(limit: str | None) -> int:
@@ -34,7 +36,8 @@ def parse_feed_limit(limit: str | None) -> int:
     if limit in (None, ""):
         return DEFAULT_FEED_LIMIT
     assert limit is not None
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_FEED_LIMIT:
+    digits = limit.isascii() and limit.isdigit() and len(limit) <= len(str(MAX_FEED_LIMIT))
+    if not digits or not 1 <= int(limit) <= MAX_FEED_LIMIT:
         raise InvalidRequest(f"'limit' must be a whole number from 1 to {MAX_FEED_LIMIT}", "limit")
     return int(limit)
 

@@ -86,6 +86,14 @@ def ingest_records(
     return report
 
 
+def find_rejections(raw_records: Iterable[RawRecord]) -> list[Rejection]:
+    """The records `ingest_records` would reject as invalid, found without the database."""
+    report = IngestReport()
+    for _record in _validated(raw_records, report):
+        pass
+    return report.rejected
+
+
 def _validated(raw_records: Iterable[RawRecord], report: IngestReport) -> Iterator[Record]:
     for raw in raw_records:
         if raw.error is not None:

@@ -11,6 +11,7 @@ from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.errors import InvalidRequest
 from review.permissions import Permission, require
+from review.records import MAX_NAME_LENGTH, check_text
 from review.routing import PolicyRules
 from storage.engine import reading, writing
 from storage.models import Policy
@@ -90,6 +91,11 @@ def _validate_change(source: str, task: str, change: PolicyChange) -> None:
     for name, value in (("source", source), ("task", task)):
         if not value.strip():
             raise InvalidRequest(f"'{name}' must not be empty", field=name)
+        if len(value) > MAX_NAME_LENGTH:
+            raise InvalidRequest(f"'{name}' is longer than {MAX_NAME_LENGTH} characters", field=name)
+        check_text(name, value)
+    if change.guidelines is not None:
+        check_text("guidelines", change.guidelines)
     if (source == DEFAULT_SCOPE) != (task == DEFAULT_SCOPE):
         raise InvalidRequest("the default policy is set with both --source '*' and --task '*'")
     rates: tuple[tuple[str, float | None], ...] = (
@@ -99,6 +105,7 @@ def _validate_change(source: str, task: str, change: PolicyChange) -> None:
         if rate is not None and not (math.isfinite(rate) and 0 <= rate <= 1):
             raise InvalidRequest(f"'{name}' must be between 0 and 1, got {rate}", field=name)
     for code in change.add_reason_codes:
+        check_text("reason_code", code)
         if not code.strip() or len(code) > REASON_CODE_MAX_LENGTH:
             raise InvalidRequest(
                 f"reason code {code[:50]!r} must be 1 to {REASON_CODE_MAX_LENGTH} characters",

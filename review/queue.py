@@ -106,6 +106,7 @@ def renew_lease(
     engine: Engine, actor: Actor, item_id: int, lease_id: str, now: datetime | None = None
 ) -> datetime:
     """Extend a live lease the actor holds; return its new expiry, or raise LeaseLost."""
+    require(actor, Permission.REVIEW)
     now = now or utcnow()
     with writing(engine) as session:
         item = get_item_for_update(session=session, item_id=item_id)

@@ -74,29 +74,35 @@ def read_csv(stream: IO[bytes], limit: int | None = None) -> Iterator[RawRecord]
     """Yield each CSV row as a record; JSON-typed columns are parsed from their JSON text."""
     limit = limit or max_record_bytes()
     csv.field_size_limit(limit)
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-    reader = csv.DictReader(text)
-    start_line = 2
+    # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark before the header.
+    reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+    header: list[str] | None = None
+    start_line = 1
     try:
-        for row in reader:
+        for cells in reader:
+            # A row starts on the line after the previous one ended (a quoted cell may span lines).
             line, start_line = start_line, reader.line_num + 1
-            yield _csv_row_to_record(line, row)
+            if not cells:  # a blank line
+                continue
+            if header is None:
+                header = cells
+                continue
+            yield _csv_row_to_record(line, header, cells)
     except csv.Error as error:
         yield RawRecord(start_line, error=f"malformed CSV: {error}")
     except UnicodeDecodeError:
         yield RawRecord(start_line, error="not valid UTF-8")
 
 
-def _csv_row_to_record(line: int, row: dict[str | None, Any]) -> RawRecord:
-    if None in row:
+def _csv_row_to_record(line: int, header: list[str], cells: list[str]) -> RawRecord:
+    if len(cells) > len(header):
         return RawRecord(line, error="row has more cells than the header has columns")
-    if any(value is None for value in row.values()):
+    if len(cells) < len(header):
         return RawRecord(line, error="row has fewer cells than the header has columns")
-    if any("\x00" in value for value in row.values()):
+    if any("\x00" in cell for cell in cells):
         return RawRecord(line, error="row contains a NUL character")
     record: dict[str, Any] = {}
-    for name, cell in row.items():
-        assert name is not None
+    for name, cell in zip(header, cells, strict=True):
         if cell == "":
             continue
         if name in _JSON_TEXT_COLUMNS:

@@ -43,9 +43,12 @@ def validate_record(raw: Any) -> Record:
         raise InvalidRequest(f"a record must be a JSON object, not {_json_kind(raw)}")
     unknown = sorted(set(raw) - _KNOWN_FIELDS)
     if unknown:
-        raise InvalidRequest(f"unknown field '{unknown[0]}'", field=unknown[0])
+        # The name is the sender's text and may hold anything, even a lone surrogate, which
+        # no terminal or JSON response can carry: escape what is not valid Unicode.
+        name = unknown[0][:100].encode("utf-8", "backslashreplace").decode("utf-8")
+        raise InvalidRequest(f"unknown field '{name}'", field=name)
     for name, value in raw.items():
-        _check_json_value(name, value)
+        check_json_value(name, value)
     if "output" not in raw or raw["output"] is None:
         raise InvalidRequest("'output' is required", field="output")
     return Record(
@@ -125,7 +128,7 @@ def _metadata(value: Any) -> dict[str, Any] | None:
     return value
 
 
-def _check_json_value(field: str, value: Any) -> None:
+def check_json_value(field: str, value: Any) -> None:
     """Refuse values no database column can hold: NUL characters, NaN, and absurd nesting."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -135,17 +138,27 @@ def _check_json_value(field: str, value: Any) -> None:
                 f"'{field}' is nested more than {MAX_JSON_DEPTH} levels deep", field=field
             )
         if isinstance(current, str):
-            if "\x00" in current:
-                raise InvalidRequest(f"'{field}' contains a NUL character", field=field)
+            check_text(field, current)
         elif isinstance(current, float) and not math.isfinite(current):
             raise InvalidRequest(f"'{field}' contains {current}, which is not JSON", field=field)
         elif isinstance(current, dict):
             for key, child in current.items():
-                if "\x00" in key:
-                    raise InvalidRequest(f"'{field}' contains a NUL character", field=field)
+                check_text(field, key)
                 stack.append((child, depth + 1))
         elif isinstance(current, list):
             stack.extend((child, depth + 1) for child in current)
+
+
+def check_text(field: str, text: str) -> None:
+    """Refuse text no database can store: a NUL character, or a lone surrogate ("\\ud800" in JSON)."""
+    if "\x00" in text:
+        raise InvalidRequest(f"'{field}' contains a NUL character", field=field)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(
+            f"'{field}' contains an unpaired surrogate, which is not valid Unicode", field=field
+        ) from None
 
 
 def _json_kind(value: Any) -> str:

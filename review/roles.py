@@ -109,6 +109,6 @@ def list_grants(engine: Engine, actor: Actor) -> list[RoleGrant]:
 
 def normalised_email(email: str) -> str:
     email = email.strip().lower()
-    if not _EMAIL.match(email) or len(email) > 320:
+    if not _EMAIL.match(email) or len(email) > 320 or not email.isprintable():
         raise InvalidRequest(f"{email[:100]!r} is not an e-mail address", field="email")
     return email

@@ -41,12 +41,12 @@ def route_record(record: Record, rules: PolicyRules) -> RoutingDecision:
     if record.confidence < rules.threshold:
         return RoutingDecision(
             Route.REVIEW,
-            f"confidence {record.confidence:.2f} below threshold {rules.threshold:.2f}",
+            f"confidence {record.confidence:g} below threshold {rules.threshold:g}",
         )
     if audit_draw(record.source, record.external_id) < rules.audit_rate:
         return RoutingDecision(Route.AUDIT, f"audit sample at rate {rules.audit_rate:.1%}")
     return RoutingDecision(
-        Route.AUTO, f"confidence {record.confidence:.2f} at or above threshold {rules.threshold:.2f}"
+        Route.AUTO, f"confidence {record.confidence:g} at or above threshold {rules.threshold:g}"
     )
 
 

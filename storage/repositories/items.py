@@ -32,7 +32,9 @@ def insert_new_items(
         statement = insert(Item)
     columns = table_of(Item).c
     returning = statement.returning(columns.id, columns.source, columns.external_id)
-    result = session.execute(returning, list(rows))
+    # render_nulls: without it the ORM bulk insert splits the batch into one statement per run
+    # of rows with the same non-null columns (~600 statements per 1000 mixed records).
+    result = session.execute(returning, list(rows), execution_options={"render_nulls": True})
     return {(source, external_id): item_id for item_id, source, external_id in result}
 
 

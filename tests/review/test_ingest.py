@@ -1,0 +1,138 @@
+"""Ingest: counts, idempotency by (source, external_id), --strict, and what routing stores."""
+
+from review.enums import ItemState, Route
+from review.export import export_rows
+from review.ingest import ingest_records
+from review.policies import PolicyChange, set_policy
+from review.record_files import RawRecord
+from storage.repositories.export_rows import ExportFilter
+from tests.factories import (
+    OPERATOR,
+    ingest,
+    make_audit_record,
+    make_auto_record,
+    make_record,
+    raw_records,
+    stored_decisions,
+    stored_item,
+    stored_items,
+)
+
+
+def test_counts_accepted_duplicate_and_rejected_with_positions(engine):
+    first, second = make_record(), make_record()
+    raw = raw_records(first, second, {**make_record(), "confidence": 7}, first)
+    raw.append(RawRecord(5, error="not valid JSON (Expecting value at column 1)"))
+    report = ingest_records(engine, OPERATOR, raw)
+    assert (report.accepted, report.duplicates) == (2, 1)
+    assert [(r.position, r.field) for r in report.rejected] == [(3, "confidence"), (5, None)]
+    assert "not valid JSON" in report.rejected[1].error
+    assert len(stored_items(engine)) == 2
+
+
+def test_the_same_key_twice_in_one_batch_is_one_item(engine):
+    record = make_record()
+    changed = {**record, "output": {"category": "other"}}
+    report = ingest(engine, record, changed)
+    assert (report.accepted, report.duplicates) == (1, 1)
+    items = stored_items(engine)
+    assert len(items) == 1 and items[0].output == record["output"]
+
+
+def test_sending_a_record_again_later_is_a_duplicate_not_a_second_item(engine):
+    record = make_record()
+    ingest(engine, record)
+    again = ingest(engine, record, make_record())
+    assert (again.accepted, again.duplicates, again.rejected) == (1, 1, [])
+    assert len(stored_items(engine)) == 2
+
+
+def test_the_same_external_id_from_another_source_is_another_item(engine):
+    record = make_record()
+    report = ingest(engine, record, {**record, "source": "billing-ai"})
+    assert (report.accepted, report.duplicates) == (2, 0)
+
+
+def test_a_resent_auto_approved_record_gets_no_second_decision(engine):
+    record = make_auto_record()
+    ingest(engine, record)
+    ingest(engine, record)
+    assert len(stored_decisions(engine)) == 1
+
+
+def test_strict_stores_nothing_when_one_record_is_invalid(engine):
+    good = [make_record() for _ in range(3)]
+    report = ingest(engine, *good, {**make_record(), "impact": "severe"}, strict=True)
+    assert report.accepted == 0
+    assert [(r.position, r.field) for r in report.rejected] == [(4, "impact")]
+    assert stored_items(engine) == []
+
+
+def test_strict_stores_everything_when_all_records_are_valid(engine):
+    report = ingest(engine, make_record(), make_record(), strict=True)
+    assert (report.accepted, report.rejected) == (2, [])
+    assert len(stored_items(engine)) == 2
+
+
+def test_without_strict_the_valid_records_are_stored_anyway(engine):
+    report = ingest(engine, make_record(), {"external_id": "x"}, make_record())
+    assert report.accepted == 2 and len(report.rejected) == 1
+    assert len(stored_items(engine)) == 2
+
+
+def test_each_item_stores_its_route_reason_and_policy_version(engine):
+    review, high, auto, audit = (
+        make_record(confidence=0.3), make_auto_record(impact="high"), make_auto_record(),
+        make_audit_record(),
+    )
+    report = ingest(engine, review, high, auto, audit)
+    assert report.routes == {"review": 2, "auto": 1, "audit": 1}
+    expected = {
+        review["external_id"]: (Route.REVIEW, "confidence 0.3 below threshold 0.8", ItemState.PENDING),
+        high["external_id"]: (Route.REVIEW, "high impact", ItemState.PENDING),
+        auto["external_id"]: (Route.AUTO, None, ItemState.AUTO_APPROVED),
+        audit["external_id"]: (Route.AUDIT, "audit sample at rate 5.0%", ItemState.PENDING),
+    }
+    for external_id, (route, reason, state) in expected.items():
+        item = stored_item(engine, external_id)
+        assert (item.route, item.state) == (route, state)
+        if reason is not None:
+            assert item.route_reason == reason
+        else:
+            assert "at or above threshold" in item.route_reason
+    assert {item.policy_id for item in stored_items(engine)} == {1}
+
+
+def test_an_auto_approved_item_gets_an_automatic_decision_exported_only_on_request(engine):
+    auto = make_auto_record()
+    ingest(engine, auto, make_record())
+    item = stored_item(engine, auto["external_id"])
+    decisions = stored_decisions(engine)
+    assert [(d.item_id, d.outcome, d.reviewer) for d in decisions] == [(item.id, "approved", None)]
+    assert decisions[0].output_after == auto["output"]
+
+    assert list(export_rows(engine, OPERATOR, ExportFilter())) == []
+    rows = [row for _, row in export_rows(engine, OPERATOR, ExportFilter(include_auto=True))]
+    assert [(r["external_id"], r["route"], r["decision"], r["reviewer"]) for r in rows] == [
+        (auto["external_id"], "auto", "approved", None)
+    ]
+
+
+def test_items_routed_to_people_have_no_decision_yet(engine):
+    ingest(engine, make_record(), make_audit_record())
+    assert stored_decisions(engine) == []
+
+
+def test_a_policy_of_the_records_own_scope_routes_it(engine):
+    set_policy(engine, OPERATOR, "helpdesk-ai", "ticket-triage", PolicyChange(threshold=0.2))
+    own, other = make_record(confidence=0.3), make_record(confidence=0.3, task="summarise")
+    ingest(engine, own, other)
+    assert stored_item(engine, own["external_id"]).route in (Route.AUTO, Route.AUDIT)
+    assert stored_item(engine, other["external_id"]).route == Route.REVIEW
+
+
+def test_a_large_ingest_spanning_batches_counts_every_record_once(engine):
+    records = [make_record() for _ in range(1203)]
+    report = ingest(engine, *records, *records[:5])
+    assert (report.accepted, report.duplicates) == (1203, 5)
+    assert len(stored_items(engine)) == 1203

@@ -1,0 +1,118 @@
+"""Routing as a pure function: the contract's order of rules, and the deterministic audit sample."""
+
+import pytest
+
+from review.enums import Route
+from review.records import validate_record
+from review.routing import PolicyRules, audit_draw, reason_shown_to_reviewer, route_record
+from tests.factories import make_audit_record, make_auto_record, make_record
+
+RULES = PolicyRules(threshold=0.8, audit_rate=0.05, paused=False)
+NO_AUDIT = PolicyRules(threshold=0.8, audit_rate=0.0, paused=False)
+
+
+def _route(rules: PolicyRules = RULES, **overrides: object):
+    return route_record(validate_record(make_auto_record(**overrides)), rules)
+
+
+def test_a_confident_low_impact_record_is_auto_approved():
+    decision = _route(NO_AUDIT, confidence=0.95)
+    assert decision.route is Route.AUTO
+    assert decision.reason == "confidence 0.95 at or above threshold 0.8"
+
+
+def test_confidence_exactly_at_the_threshold_is_not_below_it():
+    assert _route(NO_AUDIT, confidence=0.8).route is Route.AUTO
+
+
+def test_pause_comes_first_and_sends_even_a_certain_output_to_review():
+    paused = PolicyRules(threshold=0.0, audit_rate=0.0, paused=True)
+    for impact in ("low", "high", None):
+        decision = _route(paused, confidence=1.0, impact=impact)
+        assert (decision.route, decision.reason) == (Route.REVIEW, "automation paused")
+
+
+def test_high_impact_goes_to_review_whatever_the_confidence():
+    decision = _route(NO_AUDIT, confidence=1.0, impact="high")
+    assert (decision.route, decision.reason) == (Route.REVIEW, "high impact")
+
+
+def test_unknown_confidence_goes_to_review_even_with_a_zero_threshold():
+    lenient = PolicyRules(threshold=0.0, audit_rate=0.0, paused=False)
+    decision = _route(lenient, confidence=None, impact="low")
+    assert (decision.route, decision.reason) == (Route.REVIEW, "confidence unknown")
+
+
+def test_high_impact_is_named_before_unknown_confidence():
+    assert _route(NO_AUDIT, confidence=None, impact="high").reason == "high impact"
+
+
+def test_low_confidence_goes_to_review_with_both_numbers_in_the_reason():
+    decision = _route(RULES, confidence=0.42)
+    assert (decision.route, decision.reason) == (Route.REVIEW, "confidence 0.42 below threshold 0.8")
+
+
+def test_a_reason_never_shows_a_confidence_equal_to_the_threshold_as_below_it():
+    assert _route(RULES, confidence=0.799).reason == "confidence 0.799 below threshold 0.8"
+
+
+def test_below_threshold_wins_over_the_audit_sample():
+    always_audit = PolicyRules(threshold=0.8, audit_rate=1.0, paused=False)
+    assert _route(always_audit, confidence=0.5).route is Route.REVIEW
+
+
+def test_audit_needs_a_confident_output_and_a_sampled_key():
+    record = validate_record(make_audit_record())
+    decision = route_record(record, RULES)
+    assert decision.route is Route.AUDIT
+    assert route_record(record, NO_AUDIT).route is Route.AUTO
+
+
+def test_every_confident_output_is_audited_at_rate_one():
+    always_audit = PolicyRules(threshold=0.8, audit_rate=1.0, paused=False)
+    assert _route(always_audit).route is Route.AUDIT
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.2, 0.5])
+def test_roughly_rate_times_n_keys_are_audited(rate):
+    rules = PolicyRules(threshold=0.5, audit_rate=rate, paused=False)
+    n = 20_000
+    audited = sum(
+        route_record(validate_record(make_record(external_id=f"k-{i}", confidence=0.9,
+                                                 impact="low")), rules).route is Route.AUDIT
+        for i in range(n)
+    )
+    # Binomial standard deviation is at most 71 for n = 20,000; allow about five of them.
+    assert abs(audited - rate * n) < 350
+
+
+def test_the_same_key_always_gets_the_same_answer():
+    rules = PolicyRules(threshold=0.5, audit_rate=0.3, paused=False)
+    for i in range(200):
+        record = validate_record(make_record(external_id=f"again-{i}", confidence=0.9, impact="low"))
+        first = route_record(record, rules)
+        assert all(route_record(record, rules) == first for _ in range(3))
+
+
+def test_the_audit_draw_depends_on_source_and_external_id_together():
+    draw = audit_draw("helpdesk-ai", "42")
+    assert audit_draw("helpdesk-ai", "42") == draw
+    assert 0 <= draw < 1
+    assert audit_draw("other-ai", "42") != draw
+    assert audit_draw("helpdesk-ai", "43") != draw
+    # The separator keeps ("ab", "c") and ("a", "bc") apart.
+    assert audit_draw("ab", "c") != audit_draw("a", "bc")
+
+
+def test_a_reviewer_is_not_told_that_an_item_is_an_audit_sample():
+    record = validate_record(make_audit_record())
+    decision = route_record(record, RULES)
+    shown = reason_shown_to_reviewer(decision.route, decision.reason)
+    assert shown != decision.reason
+    assert "audit" not in shown.lower() and "sample" not in shown.lower()
+    assert "%" not in shown
+
+
+def test_a_reviewer_sees_the_real_reason_of_an_ordinary_review():
+    assert reason_shown_to_reviewer(Route.REVIEW, "high impact") == "high impact"
+
