@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from storage.models import MAX_ROW_ID
+
 _JSON = "application/json"
 
 
@@ -150,7 +152,8 @@ def openapi_document() -> dict[str, Any]:
                 "Decide a claimed item", ["review"],
                 {"200": _answer("the stored decision", "DecisionResult"),
                  **_errors(401, 403, 404, 409, 413, 422, 503)},
-                parameters=[_path("id", "integer")],
+                parameters=[{**_path("id", "integer"),
+                             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}}],
                 requestBody={"required": True,
                              "content": {_JSON: {"schema": _ref("DecisionBody")}}})},
         },

@@ -20,7 +20,8 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/v1/openapi.json", openapi, methods=["GET"]),
         Route("/api/v1/items", handlers.post_items, methods=["POST"]),
         Route("/api/v1/items/{id:int}/decision", handlers.post_decision, methods=["POST"]),
-        Route("/api/v1/items/{source}/{external_id}", handlers.get_item, methods=["GET"]),
+        # `path`: external ids such as "invoices/2026/001" hold slashes.
+        Route("/api/v1/items/{source}/{external_id:path}", handlers.get_item, methods=["GET"]),
         Route("/api/v1/decisions", handlers.get_decisions, methods=["GET"]),
         Route("/api/v1/claims", handlers.post_claim, methods=["POST"]),
     ]

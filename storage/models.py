@@ -7,6 +7,10 @@ from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+# Primary keys are 32-bit integers on PostgreSQL: a larger id names no row and would overflow
+# a query's parameter, so lookups answer "no such row" for it without asking the database.
+MAX_ROW_ID = 2**31 - 1
+
 # JSONB on PostgreSQL (compact, indexable), JSON text on SQLite.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from storage.models import Item, table_of
+from storage.models import MAX_ROW_ID, Item, table_of
 
 
 def insert_new_items(
@@ -56,6 +56,8 @@ def list_existing_keys(
 
 def get_item_for_update(*, session: Session, item_id: int) -> Item | None:
     """The item, row-locked on PostgreSQL until the transaction ends (SQLite holds the write lock)."""
+    if not 1 <= item_id <= MAX_ROW_ID:
+        return None
     statement = select(Item).where(Item.id == item_id).with_for_update()
     return session.exec(statement).first()
 

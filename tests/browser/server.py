@@ -25,14 +25,15 @@ def workbench_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "cli.main"]
 
 
-def workbench_env(directory: Path) -> dict[str, str]:
-    """An environment whose database is a SQLite file in `directory` and whose home is `directory`.
+def workbench_env(directory: Path, database_url: str | None = None) -> dict[str, str]:
+    """An environment whose database is `database_url` (default: a SQLite file in `directory`)
+    and whose home is `directory`.
 
     A home of its own keeps a person's `~/.streamlit/secrets.toml` from switching local mode off.
     """
     env = dict(os.environ)
     env.update(
-        WORKBENCH_DATABASE_URL=f"sqlite:///{directory / 'workbench.db'}",
+        WORKBENCH_DATABASE_URL=database_url or f"sqlite:///{directory / 'workbench.db'}",
         HOME=str(directory),
         PYTHONUNBUFFERED="1",
     )
@@ -40,9 +41,11 @@ def workbench_env(directory: Path) -> dict[str, str]:
     return env
 
 
-def run_workbench(directory: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_workbench(
+    directory: Path, *args: str, timeout: float = 120, database_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run one `workbench` command in `directory`; fail loudly with its output unless it exits 0."""
-    result = run_workbench_unchecked(directory, *args, timeout=timeout)
+    result = run_workbench_unchecked(directory, *args, timeout=timeout, database_url=database_url)
     if result.returncode != 0:
         raise AssertionError(
             f"`workbench {' '.join(args)}` exited {result.returncode}\n"
@@ -52,11 +55,11 @@ def run_workbench(directory: Path, *args: str, timeout: float = 120) -> subproce
 
 
 def run_workbench_unchecked(
-    directory: Path, *args: str, timeout: float = 120
+    directory: Path, *args: str, timeout: float = 120, database_url: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run one `workbench` command in `directory` and return whatever happened."""
     return subprocess.run(
-        [*workbench_command(), *args], cwd=directory, env=workbench_env(directory),
+        [*workbench_command(), *args], cwd=directory, env=workbench_env(directory, database_url),
         capture_output=True, text=True, timeout=timeout, check=False,
     )
 
@@ -81,6 +84,8 @@ class Server:
     directory: Path
     port: int
     log_path: Path
+    database_url: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -90,10 +95,11 @@ class Server:
 
     def start(self) -> None:
         """Start serving and wait until the health route answers 200."""
+        env = {**workbench_env(self.directory, self.database_url), **self.extra_env}
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [*workbench_command(), "serve", "--port", str(self.port)],
-                cwd=self.directory, env=workbench_env(self.directory),
+                cwd=self.directory, env=env,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         self._wait_until_healthy()

@@ -1,0 +1,141 @@
+"""Claims and decisions through the API: the review page's rules, for programs."""
+
+import threading
+from collections import Counter
+from typing import Any
+
+import httpx
+
+from tests.api.conftest import ApiServer, assert_no_trace, fresh_source, item_path, record
+
+
+def _claim(client: httpx.Client) -> dict[str, Any] | None:
+    response = client.post("/api/v1/claims")
+    assert response.status_code in (200, 204), response.text
+    return None if response.status_code == 204 else response.json()
+
+
+def _ingest(api: ApiServer, records: list[dict[str, Any]]) -> None:
+    with api.client("ingest") as client:
+        for start in range(0, len(records), 1000):
+            answer = client.post("/api/v1/items", json=records[start:start + 1000]).json()
+            assert answer["rejected"] == [], answer
+
+
+def test_a_claim_gives_what_the_review_page_shows(api: ApiServer) -> None:
+    source = fresh_source()
+    _ingest(api, [record(source, "only", impact="high")])
+    with api.client("review1") as client:
+        claim = _claim(client)
+        assert claim is not None
+        item = claim["item"]
+        assert {"id", "source", "external_id", "task", "model_version", "input", "output", "confidence",
+                "impact", "routing_reason", "guidelines", "reason_codes", "escalation"} <= set(item)
+        assert "wrong_content" in item["reason_codes"]
+        # Claiming again while holding an item gives the same item and lease.
+        again = _claim(client)
+        assert again is not None and (again["lease"], again["item"]["id"]) == (claim["lease"], item["id"])
+        client.post(f"/api/v1/items/{item['id']}/decision",
+                    json={"lease": claim["lease"], "action": "approve"})
+
+
+def test_decision_rules_and_leases(api: ApiServer) -> None:
+    source = fresh_source()
+    _ingest(api, [record(source, "x", impact="high")])
+    with api.client("review1") as mine, api.client("review2") as theirs:
+        claim = _claim(mine)
+        assert claim is not None
+        path = f"/api/v1/items/{claim['item']['id']}/decision"
+        stolen = theirs.post(path, json={"lease": claim["lease"], "action": "approve"})
+        wrong = mine.post(path, json={"lease": "not-my-lease", "action": "approve"})
+        no_reason = mine.post(path, json={"lease": claim["lease"], "action": "reject", "rationale": "bad"})
+        no_rationale = mine.post(path, json={"lease": claim["lease"], "action": "edit",
+                                             "output": {"label": "x"}, "reason_code": "incomplete"})
+        bad_action = mine.post(path, json={"lease": claim["lease"], "action": "shrug"})
+        decided = mine.post(path, json={"lease": claim["lease"], "action": "reject",
+                                        "reason_code": "hallucination", "rationale": "Made up."})
+        again = mine.post(path, json={"lease": claim["lease"], "action": "approve"})
+        status = api.client("reader").get(item_path(claim["item"]["source"], claim["item"]["external_id"]))
+    assert stolen.status_code == 409 and wrong.status_code == 409
+    assert (no_reason.status_code, no_reason.json()["field"]) == (422, "reason_code")
+    assert (no_rationale.status_code, no_rationale.json()["field"]) == (422, "rationale")
+    assert (bad_action.status_code, bad_action.json()["field"]) == (422, "action")
+    assert decided.status_code == 200 and decided.json()["decision"] == "rejected"
+    assert again.status_code == 409
+    for response in (stolen, wrong, no_reason, no_rationale, bad_action, again):
+        assert_no_trace(response)
+    assert status.json()["state"] == "decided"
+    assert status.json()["decision"]["decision"] == "rejected"
+
+
+def test_two_reviewers_in_parallel_empty_the_queue_without_doubles(api: ApiServer) -> None:
+    source = fresh_source()
+    _ingest(api, [record(source, f"p-{n}") for n in range(150)])
+    decided: list[int] = []
+    errors: list[str] = []
+
+    def work(token: str) -> None:
+        with api.client(token) as client:
+            while (claim := _claim(client)) is not None:
+                answer = client.post(f"/api/v1/items/{claim['item']['id']}/decision",
+                                     json={"lease": claim["lease"], "action": "approve"})
+                if answer.status_code != 200:
+                    errors.append(answer.text)
+                decided.append(claim["item"]["id"])
+
+    threads = [threading.Thread(target=work, args=(token,)) for token in ("review1", "review2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == []
+    assert [item for item, times in Counter(decided).items() if times > 1] == []
+    with api.client("reader") as reader:
+        states = {reader.get(f"/api/v1/items/{source}/p-{n}").json()["state"] for n in range(150)}
+    assert states == {"decided"}
+
+
+def test_the_feed_gives_every_decision_once_while_decisions_are_written(api: ApiServer) -> None:
+    source = fresh_source()
+    _ingest(api, [record(source, f"f-{n}") for n in range(80)])
+    with api.client("reader") as reader:
+        start = reader.get("/api/v1/decisions", params={"limit": 1000})
+        cursor = start.json()["next"]
+        while start.json()["decisions"]:  # skip to the end of what earlier tests wrote
+            start = reader.get("/api/v1/decisions", params={"after": cursor, "limit": 1000})
+            cursor = start.json()["next"]
+    done = threading.Event()
+
+    def write() -> None:
+        try:
+            with api.client("review2") as client:
+                while (claim := _claim(client)) is not None:
+                    client.post(f"/api/v1/items/{claim['item']['id']}/decision",
+                                json={"lease": claim["lease"], "action": "approve"})
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    seen: list[int] = []
+    with api.client("reader") as reader:
+        while True:
+            finished = done.is_set()
+            page = reader.get("/api/v1/decisions", params={"after": cursor, "limit": 7}).json()
+            seen += [decision["id"] for decision in page["decisions"]]
+            cursor = page["next"]
+            if finished and not page["decisions"]:
+                break
+    writer.join()
+    assert seen == sorted(seen) and len(seen) == len(set(seen))
+    with api.client("reader") as reader:
+        ours = {reader.get(f"/api/v1/items/{source}/f-{n}").json()["decision"]["id"] for n in range(80)}
+    assert ours <= set(seen)
+
+
+def test_an_item_id_beyond_any_stored_id_is_404_not_a_crash(api: ApiServer) -> None:
+    with api.client("review1") as client:
+        response = client.post("/api/v1/items/5542630325160/decision",
+                               json={"lease": "x", "action": "approve"})
+    assert response.status_code == 404, response.text
+    assert_no_trace(response)
