@@ -1,56 +1,28 @@
-"""`Admin`: who holds which role, and granting or revoking one."""
+"""`Admin`: roles, API tokens, the audit log and webhooks, each on a tab of its own."""
 
-import pandas as pd
 import streamlit as st
 
-from review.actors import Actor
-from review.enums import Role
-from review.errors import WorkbenchError
 from review.permissions import Permission
-from review.roles import grant_role, list_grants, revoke_role
-from ui.deps import get_engine, require_permission
-
-GRANT_COLUMNS = ["email", "role", "granted_by", "granted_at"]
+from ui.admin_audit import render_audit_tab
+from ui.admin_roles import render_roles_tab
+from ui.admin_tokens import render_tokens_tab
+from ui.admin_webhooks import render_webhooks_tab
+from ui.deps import require_permission
 
 
 def render_admin() -> None:
-    """The grant/revoke form, then every role grant (read after the form, so it shows the change)."""
+    """Every admin task; each tab's use cases authorise again in the domain."""
     actor = require_permission(Permission.MANAGE_ROLES)
     st.title("Admin")
-    st.subheader("Grant or revoke a role")
-    _render_role_form(actor)
-    st.subheader("Role grants")
-    grants = list_grants(get_engine(), actor)
-    rows = [{name: getattr(grant, name) for name in GRANT_COLUMNS} for grant in grants]
-    st.dataframe(pd.DataFrame(rows, columns=GRANT_COLUMNS), hide_index=True)
-
-
-def _render_role_form(actor: Actor) -> None:
-    with st.form("admin_role_form"):
-        email = st.text_input("E-mail", key="admin_email")
-        role = Role(st.selectbox("Role", [role.value for role in Role], key="admin_role"))
-        grant_column, revoke_column = st.columns(2)
-        grant = grant_column.form_submit_button("Grant", type="primary", key="admin_grant")
-        revoke = revoke_column.form_submit_button("Revoke", key="admin_revoke")
-    if grant or revoke:
-        _change_role(actor, email, role, grant)
-
-
-def _change_role(actor: Actor, email: str, role: Role, grant: bool) -> None:
-    try:
-        if grant:
-            changed = grant_role(get_engine(), actor, email, role)
-        else:
-            changed = revoke_role(get_engine(), actor, email, role)
-    except WorkbenchError as error:
-        st.error(str(error))
-        return
-    # Messages name the role only: the e-mail is typed text, and toasts render Markdown.
-    if changed:
-        st.toast(f"{'Granted' if grant else 'Revoked'} the {role.value} role")
-    else:
-        st.info(f"Nothing changed: that person {'already holds' if grant else 'does not hold'} "
-                f"the {role.value} role.")
+    roles, tokens, audit, webhooks = st.tabs(["Roles", "API tokens", "Audit log", "Webhooks"])
+    with roles:
+        render_roles_tab(actor)
+    with tokens:
+        render_tokens_tab(actor)
+    with audit:
+        render_audit_tab(actor)
+    with webhooks:
+        render_webhooks_tab(actor)
 
 
 render_admin()

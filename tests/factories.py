@@ -4,7 +4,7 @@ import itertools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import col, select
 
 from review.actors import Actor
@@ -133,3 +133,15 @@ def stored_items(engine: Engine) -> list[Item]:
     """Every stored item, by id."""
     with reading(engine) as session:
         return list(session.exec(select(Item).order_by(col(Item.id))))
+
+
+def tamper_audit_entry(engine: Engine, seq: int) -> None:
+    """Edit one entry behind the application's back, as a database superuser could."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # The append-only trigger refuses this; a superuser can switch triggers off.
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        connection.execute(
+            text("UPDATE audit_entry SET subject = 'user:someone-else' WHERE seq = :seq"),
+            {"seq": seq},
+        )

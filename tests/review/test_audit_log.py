@@ -13,7 +13,7 @@ from review.policies import PolicyChange, set_policy
 from review.queue import claim_next
 from review.roles import grant_role
 from review.tokens import Scope, create_token, revoke_token
-from tests.factories import OPERATOR, make_actor, queue_items
+from tests.factories import OPERATOR, make_actor, queue_items, tamper_audit_entry
 
 
 def _actions(engine: Engine) -> list[str]:
@@ -48,24 +48,13 @@ def test_the_token_value_never_reaches_the_audit_log(engine):
     assert all(value not in repr(entry.details) + entry.subject for entry in entries)
 
 
-def _tamper(engine: Engine, seq: int) -> None:
-    """Edit one entry behind the application's back, as a database superuser could."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            # The append-only trigger refuses this; a superuser can switch triggers off.
-            connection.execute(text("SET LOCAL session_replication_role = replica"))
-        connection.execute(
-            text("UPDATE audit_entry SET subject = 'user:someone-else' WHERE seq = :seq"),
-            {"seq": seq},
-        )
-
 
 def test_verify_names_exactly_the_entry_edited_behind_the_apps_back(engine):
     for number in range(6):
         grant_role(engine, OPERATOR, f"user{number}@example.com", Role.REVIEWER)
     assert verify_chain(engine, OPERATOR).intact
 
-    _tamper(engine, seq=4)
+    tamper_audit_entry(engine, seq=4)
 
     check = verify_chain(engine, OPERATOR)
     assert not check.intact

@@ -1,7 +1,9 @@
 """`Admin`: the role grants table, and granting or revoking a role from the form."""
 
 from review.enums import Role
-from review.roles import granted_roles
+from review.roles import grant_role, granted_roles
+from review.tokens import list_token_info
+from tests.factories import tamper_audit_entry
 from tests.ui.workbench_app import infos, open_app, open_page, person, ran
 
 
@@ -57,3 +59,83 @@ def test_a_bad_email_is_refused_with_the_domains_message(app_engine):
     _submit(at, "not an address", "senior", "admin_grant")
     assert ["is not an e-mail address" in error.value for error in at.error] == [True]
     assert _grants_shown(at) == {(admin.identity, "admin")}
+
+
+# The Admin page's tables in order: role grants, tokens, audit entries, webhooks (then failures).
+TABLES = {"roles": 0, "tokens": 1, "audit": 2, "webhooks": 3}
+
+
+def _table(at, name: str):
+    return at.dataframe[TABLES[name]].value
+
+
+def _form_submit(at, fields: dict[str, str], button: str):
+    for key, value in fields.items():
+        at.text_input(key=key).input(value)
+    return ran(at.button(key=button).click().run())
+
+
+def test_an_admin_creates_a_token_sees_it_once_and_revokes_it(app_engine):
+    admin = person(app_engine, Role.ADMIN)
+    at = open_page(open_app(admin.identity), "Admin")
+    at.selectbox(key="admin_token_scope").select("ingest")
+    _form_submit(at, {"admin_token_name": "crm-push"}, "admin_token_create")
+    shown = [block.value for block in at.code]
+    assert len(shown) == 1 and shown[0].startswith("wbt_")
+    (token,) = [t for t in list_token_info(app_engine, admin) if t.name == "crm-push"]
+    assert token.scope.value == "ingest" and token.revoked_at is None
+    table = _table(at, "tokens")
+    assert list(table["name"]) == ["crm-push"] and shown[0] not in table.to_string()
+    # The next run no longer shows the value anywhere.
+    ran(at.run())
+    assert [block.value for block in at.code] == []
+    at.checkbox(key="admin_revoke_token_confirm").check()
+    _form_submit(at, {"admin_revoke_token_name": "crm-push"}, "admin_revoke_token")
+    assert [toast.value for toast in at.toast] == ["Token revoked"]
+    assert _table(at, "tokens")["revoked_at"].notna().all()
+
+
+def test_a_review_token_without_a_user_is_refused_with_the_domains_message(app_engine):
+    admin = person(app_engine, Role.ADMIN)
+    at = open_page(open_app(admin.identity), "Admin")
+    at.selectbox(key="admin_token_scope").select("review")
+    _form_submit(at, {"admin_token_name": "bot"}, "admin_token_create")
+    assert ["acts as a person" in error.value for error in at.error] == [True]
+    assert at.code == [] or [block.value for block in at.code] == []
+    assert list_token_info(app_engine, admin) == []
+
+
+def test_the_audit_log_filters_and_verification_finds_the_edited_entry(app_engine):
+    admin = person(app_engine, Role.ADMIN)
+    for email in ("a@example.com", "b@example.com"):
+        grant_role(app_engine, admin, email, Role.REVIEWER)
+    at = open_page(open_app(admin.identity), "Admin")
+    at.selectbox(key="admin_audit_action").select("role_granted")
+    ran(at.run())
+    table = _table(at, "audit")
+    assert set(table["action"]) == {"role_granted"}
+    assert {"user:a@example.com", "user:b@example.com"} <= set(table["subject"])
+    ran(at.button(key="admin_audit_verify").click().run())
+    assert [message.value for message in at.success][-1].startswith("Chain intact")
+    seq = int(table[table["subject"] == "user:a@example.com"]["seq"].iloc[0])
+    tamper_audit_entry(app_engine, seq=seq)
+    ran(at.button(key="admin_audit_verify").click().run())
+    assert [error.value for error in at.error] == [
+        f"Chain broken at entry {seq}: its content does not match its hash (edited after it was written)."
+    ]
+
+
+def test_webhooks_refuse_other_schemes_and_show_registered_ones(app_engine):
+    admin = person(app_engine, Role.ADMIN)
+    at = open_page(open_app(admin.identity), "Admin")
+    _form_submit(at, {"admin_webhook_source": "crm", "admin_webhook_url": "ftp://example.com/in"},
+                 "admin_webhook_register")
+    assert ["http:// or https://" in error.value for error in at.error] == [True]
+    _form_submit(at, {"admin_webhook_source": "crm", "admin_webhook_url": "https://crm.example.com/in"},
+                 "admin_webhook_register")
+    assert not at.error
+    assert len(at.code) == 1 and len(at.code[0].value) >= 32  # the generated secret, shown once
+    hooks = _table(at, "webhooks")
+    assert list(hooks["url"]) == ["https://crm.example.com/in"]
+    assert list(hooks["pending"]) == [0]
+    assert "No delivery is failing." in [text.value for text in at.text]
