@@ -11,6 +11,7 @@ from review.permissions import Permission, can
 from ui.deps import current_actor, is_local_mode
 from ui.sign_in import (
     LOCAL_MODE_BANNER,
+    record_sign_in_once,
     render_no_access,
     render_sign_in,
     render_signed_in_sidebar,
@@ -33,6 +34,7 @@ actor = current_actor()
 if actor is None:
     pages = [st.Page(render_sign_in, title="Sign in", url_path="sign-in", default=True)]
 else:
+    record_sign_in_once(actor)
     render_signed_in_sidebar(actor)
     pages = [
         st.Page(path, title=title, icon=icon, url_path=title.lower())

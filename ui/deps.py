@@ -6,6 +6,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from review.actors import Actor
+from review.audit import record_refusal
 from review.permissions import Permission, can
 from review.roles import actor_for_person, role_claim_name
 from storage.engine import create_database_engine
@@ -73,6 +74,7 @@ def require_permission(permission: Permission) -> Actor:
     """
     actor = require_actor()
     if not can(actor, permission):
+        record_refusal(get_engine(), actor, permission.value, "ui page")
         st.error(f"Your roles do not allow this: {permission.value}. Ask an admin for a role.")
         st.stop()
     return actor

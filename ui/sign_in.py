@@ -3,8 +3,12 @@
 import streamlit as st
 
 from review.actors import Actor
+from review.audit import AuditAction, record_audit
 from review.roles import list_local_users
 from ui.deps import LOCAL_USER_KEY, get_engine, is_local_mode, require_actor
+
+# Who this browser session's sign-in was audited for: once per sign-in, not once per rerun.
+SIGN_IN_RECORDED_KEY = "auth_sign_in_recorded"
 
 LOCAL_MODE_BANNER = "Local mode — no authentication. Anyone who can reach this server can pick a user."
 
@@ -26,6 +30,15 @@ def render_sign_in() -> None:
     if st.button("Sign in", type="primary", key="sign_in"):
         st.session_state[LOCAL_USER_KEY] = email
         st.rerun()
+
+
+def record_sign_in_once(actor: Actor) -> None:
+    """Audit the sign-in the first time a session runs as `actor` (sign-out clears the mark)."""
+    if st.session_state.get(SIGN_IN_RECORDED_KEY) == actor.identity:
+        return
+    record_audit(get_engine(), actor, AuditAction.SIGNED_IN, f"user:{actor.identity}",
+                 {"via": "local" if is_local_mode() else "oidc", "roles": sorted(actor.roles)})
+    st.session_state[SIGN_IN_RECORDED_KEY] = actor.identity
 
 
 def render_signed_in_sidebar(actor: Actor) -> None:

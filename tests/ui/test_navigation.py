@@ -2,6 +2,7 @@
 
 import pytest
 
+from review.audit import AuditAction, list_audit
 from review.enums import Role
 from review.roles import revoke_role
 from tests.factories import OPERATOR, queue_items
@@ -61,6 +62,21 @@ def test_signing_in_through_the_local_user_picker_and_out_again(app_engine):
     ran(sign_out.click().run())
     assert [heading.value for heading in at.title] == ["Review workbench"]
     assert at.selectbox(key="sign_in_local_user").label == "Local user"
+
+
+def test_each_sign_in_is_audited_once_not_once_per_rerun(app_engine):
+    reviewer = person(app_engine, Role.REVIEWER)
+    at = open_app()
+    for _ in range(2):
+        at.selectbox(key="sign_in_local_user").select(reviewer.identity)
+        ran(at.button(key="sign_in").click().run())
+        ran(at.run())
+        ran(at.sidebar.button(key="sign_out").click().run())
+    entries = list_audit(app_engine, OPERATOR, action=AuditAction.SIGNED_IN)
+    assert [(entry.actor, entry.subject) for entry in entries] == [
+        (reviewer.identity, f"user:{reviewer.identity}")
+    ] * 2
+    assert entries[0].details == {"via": "local", "roles": ["reviewer"]}
 
 
 def test_the_sign_in_screen_offers_no_pages(app_engine):
