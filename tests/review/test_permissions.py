@@ -6,16 +6,20 @@ import pytest
 from sqlalchemy import Engine
 
 from review.actors import Actor
+from review.audit import list_audit, verify_chain
 from review.decisions import DecisionRequest, decide
 from review.demo import load_demo
 from review.enums import Action, Queue, Role
 from review.errors import PermissionDenied
-from review.export import export_rows
+from review.export import export_rows, list_exports
+from review.feed import item_status, read_decision_feed
 from review.ingest import ingest_records
 from review.policies import PolicyChange, list_policies, set_policy
-from review.queue import claim_next
+from review.queue import claim_next, held_item
 from review.roles import grant_role, list_grants, revoke_role
 from review.stats import queue_stats
+from review.tokens import Scope, create_token, list_token_info, revoke_token
+from review.webhooks import delivery_overview, register_webhook
 from storage.repositories.export_rows import ExportFilter
 from tests.factories import (
     OPERATOR,
@@ -54,14 +58,25 @@ USE_CASES: dict[str, Callable[[Engine, Actor], object]] = {
     "revoke_role": lambda e, a: revoke_role(e, a, "old@example.com", Role.REVIEWER),
     "list_grants": list_grants,
     "load_demo": lambda e, a: load_demo(e, a, items=3, days=1),
+    "held_item": held_item,
+    "create_token": lambda e, a: create_token(e, a, "new-token", Scope.INGEST),
+    "list_tokens": list_token_info,
+    "revoke_token": lambda e, a: revoke_token(e, a, "old-token"),
+    "list_audit": list_audit,
+    "verify_audit": verify_chain,
+    "register_webhook": lambda e, a: register_webhook(e, a, "crm", "https://crm.example.com/hook"),
+    "webhook_overview": delivery_overview,
+    "read_decision_feed": lambda e, a: read_decision_feed(e, a, 0, 10),
+    "item_status": lambda e, a: item_status(e, a, stored_items(e)[0].source, stored_items(e)[0].external_id),
+    "list_exports": list_exports,
 }
 
-REVIEWING = {"claim_review", "decide"}
+REVIEWING = {"claim_review", "decide", "held_item"}
 EXPECTED: dict[Role | None, set[str]] = {
     Role.REVIEWER: REVIEWING,
     Role.SENIOR: REVIEWING | {"claim_escalations"},
     Role.LEAD: REVIEWING | {"claim_escalations", "queue_stats", "set_policy", "list_policies"},
-    Role.DATA: {"export_rows"},
+    Role.DATA: {"export_rows", "list_exports"},
     Role.ADMIN: set(USE_CASES),
     None: set(),
 }
@@ -75,6 +90,7 @@ def _prepare(engine: Engine) -> None:
     decider = make_actor(Role.REVIEWER)
     decide_held(engine, decider, claim(engine, decider))
     grant_role(engine, OPERATOR, "old@example.com", Role.REVIEWER)
+    create_token(engine, OPERATOR, "old-token", Scope.DECISIONS_READ)
 
 
 @pytest.mark.parametrize("role", list(EXPECTED), ids=lambda role: role.value if role else "no-role")
