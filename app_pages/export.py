@@ -1,62 +1,104 @@
-"""`Export`: the labelled data set as a JSON Lines download, filtered, with the next cursor."""
+"""`Export`: the labelled data set in JSON Lines, CSV or Parquet, filtered, redacted on request."""
+
+from pathlib import Path
 
 import streamlit as st
 
 from review.actors import Actor
+from review.enums import Route
 from review.errors import WorkbenchError
 from review.export import ExportFilter
+from review.export_formats import ExportFormat
 from review.permissions import Permission
+from storage.repositories.export_rows import FINAL_OUTCOMES
 from ui.deps import get_engine, require_permission
-from ui.export_file import build_json_lines, export_filter, recent_exports_frame
+from ui.export_file import ExportFile, build_export_file, count_rows, export_filter, recent_exports_frame
+
+FORMAT_LABELS = {ExportFormat.JSONL: "JSON Lines", ExportFormat.CSV: "CSV", ExportFormat.PARQUET: "Parquet"}
+# Session state keeps where the built file is (UI state), never its rows.
+FILE_KEY = "export_built_file"
+ANY = "(any)"
 
 
 def render_export() -> None:
-    """The filter form, the file it builds, and the exports recorded so far."""
+    """The export form, the file it built, and the exports recorded so far."""
     actor = require_permission(Permission.EXPORT)
     st.title("Export")
-    st.text("One row per decided item, in the same columns as the command line's export.")
-    filters = _render_filter_form()
-    if filters is not None:
-        _render_file(actor, filters)
-    st.subheader("Recent exports")
+    st.text("One row per decided item, in the same columns and bytes as `workbench export`.")
+    request = _render_form()
+    if request is not None:
+        _build(actor, *request)
+    _render_download()
+    st.subheader("Recorded exports")
     st.dataframe(recent_exports_frame(get_engine(), actor), hide_index=True)
 
 
-def _render_filter_form() -> ExportFilter | None:
-    """The filters once `Build export` is pressed; None before, or when they are invalid."""
+def _render_form() -> tuple[ExportFilter, ExportFormat, bool] | None:
+    """The filters, format and redaction once `Build export` is pressed and valid."""
     with st.form("export_form"):
-        source = st.text_input("Source", key="export_source", placeholder="all sources")
-        task = st.text_input("Task", key="export_task", placeholder="all tasks")
-        include_auto = st.checkbox("Include auto-approved", key="export_include_auto")
-        since = st.date_input("Since", value=None, key="export_since",
-                              help="Decided on or after this day (UTC)")
+        left, right = st.columns(2)
+        file_format = left.selectbox("Format", list(ExportFormat), format_func=FORMAT_LABELS.__getitem__,
+                                     key="export_format")
+        redact = right.checkbox("Redact personal data", key="export_redact",
+                                help="Masks e-mail addresses, phone and card numbers in every text field")
+        since = left.date_input("Decided from", value=None, key="export_since", help="UTC day")
+        until = right.date_input("Decided until", value=None, key="export_until", help="UTC day, inclusive")
+        source = left.text_input("Source", key="export_source", placeholder="all sources")
+        task = right.text_input("Task", key="export_task", placeholder="all tasks")
+        model = left.text_input("Model version", key="export_model_version", placeholder="all versions")
+        decision = right.selectbox("Decision", [ANY, *FINAL_OUTCOMES], key="export_decision")
+        route = left.selectbox("Route", [ANY, *(route.value for route in Route)], key="export_route")
+        include_auto = right.checkbox("Include auto-approved", key="export_include_auto")
         after = st.text_input("After cursor", key="export_after", placeholder="from the first decision",
-                              help="The cursor a previous export printed, for an incremental export")
+                              help="The cursor a previous export gave, for an incremental export")
         if not st.form_submit_button("Build export", type="primary", key="export_build"):
             return None
     try:
-        return export_filter(source, task, include_auto, since, after)
+        filters = export_filter(source, task, model, _chosen(decision), _chosen(route), include_auto,
+                                since, until, after)
     except WorkbenchError as error:
         st.error(str(error))
         return None
+    return filters, ExportFormat(file_format), redact
 
 
-def _render_file(actor: Actor, filters: ExportFilter) -> None:
+def _chosen(value: str) -> str | None:
+    return None if value == ANY else value
+
+
+def _build(actor: Actor, filters: ExportFilter, file_format: ExportFormat, redact: bool) -> None:
+    st.session_state.pop(FILE_KEY, None)
     try:
-        with st.spinner("Building the export…"):
-            file = build_json_lines(get_engine(), actor, filters)
+        total = count_rows(get_engine(), actor, filters)
+        bar = st.progress(0.0, text=f"Exporting {total:,} rows…")
+        step = max(total // 100, 1)
+
+        def advance(done: int) -> None:
+            if done % step == 0 or done == total:
+                bar.progress(min(done / max(total, 1), 1.0), text=f"Exported {done:,} of {total:,} rows")
+
+        built = build_export_file(get_engine(), actor, filters, file_format, redact, on_row=advance)
     except WorkbenchError as error:
         st.error(str(error))
         return
+    bar.progress(1.0, text=f"Exported {built.rows:,} rows")
+    st.session_state[FILE_KEY] = built
+
+
+def _render_download() -> None:
+    built: ExportFile | None = st.session_state.get(FILE_KEY)
+    if built is None or not Path(built.path).exists():
+        return
     rows, cursor = st.columns(2)
-    rows.metric("Rows", file.rows)
+    rows.metric("Rows", built.rows)
     with cursor:
         st.text("Cursor for the next incremental export")
-        st.code(file.cursor, language=None)
-    # The file lives only in this run: session state holds UI state, never exported data.
-    st.download_button("Download JSON Lines", data=file.data, file_name=file.file_name,
-                       mime="application/x-ndjson", on_click="ignore", key="export_download",
-                       type="primary")
+        st.code(built.cursor, language=None)
+    st.text(f"SHA-256: {built.sha256}")
+    path = Path(built.path)
+    # Deferred: the file is read from disk when the button is pressed, not held for the session.
+    st.download_button(f"Download {built.file_name}", data=path.read_bytes, file_name=built.file_name,
+                       mime=built.mime, on_click="ignore", key="export_download", type="primary")
 
 
 render_export()

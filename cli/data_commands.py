@@ -1,11 +1,10 @@
 """`init`, `demo`, `ingest`, `export` and `stats`: getting data in and out."""
 
 import argparse
-import itertools
 import json
-import os
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -14,19 +13,15 @@ from cli.database import open_database, unreachable
 from cli.progress import Progress
 from review.actors import cli_actor
 from review.demo import load_demo
-from review.errors import WorkbenchError
-from review.export import (
-    export_rows,
-    parse_cursor,
-    record_export,
-    since_from_iso,
-)
-from review.export_formats import ExportFormat, write_export
+from review.enums import Route
+from review.export import parse_cursor, since_from_iso
+from review.export_file import export_to_file
+from review.export_formats import ExportFormat
 from review.ingest import IngestReport, find_rejections, ingest_records
 from review.record_files import RawRecord, read_record_file
 from review.stats import queue_stats
 from storage.migrate import upgrade_to_head
-from storage.repositories.export_rows import ExportFilter
+from storage.repositories.export_rows import FINAL_OUTCOMES, ExportFilter
 
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
@@ -52,8 +47,12 @@ def register(commands: Any) -> None:
     export.add_argument("--out", required=True, metavar="PATH")
     export.add_argument("--since", metavar="ISO")
     export.add_argument("--after", metavar="CURSOR")
+    export.add_argument("--until", metavar="ISO", help="only decisions before this time")
     export.add_argument("--source")
     export.add_argument("--task")
+    export.add_argument("--model-version")
+    export.add_argument("--decision", choices=list(FINAL_OUTCOMES))
+    export.add_argument("--route", choices=[route.value for route in Route])
     export.add_argument("--include-auto", action="store_true")
     export.add_argument("--redact", action="store_true",
                         help="mask e-mail addresses, phone and card numbers in text fields")
@@ -128,33 +127,22 @@ def _reason(error: Exception) -> str:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write the data set and print the cursor for the next incremental export."""
-    after = parse_cursor(args.after)
     filters = ExportFilter(
-        after_decision_id=after,
-        since=since_from_iso(args.since),
+        after_decision_id=parse_cursor(args.after),
+        since=since_from_iso(args.since, "since"),
+        until=since_from_iso(args.until, "until"),
         source=args.source,
         task=args.task,
+        model_version=args.model_version,
+        decision=args.decision,
+        route=args.route,
         include_auto=args.include_auto,
     )
-    engine = open_database()
-    rows = export_rows(engine, cli_actor(), filters, redact=args.redact)
-    first = list(itertools.islice(rows, 1))  # authorise and query before creating the file
-    # Write beside the target and rename at the end: a failed export never leaves half a file
-    # where a nightly job would pick it up.
-    partial = f"{args.out}.partial"
-    try:
-        with open(partial, "wb") as stream, Progress("exported") as progress:
-            result, sha256 = write_export(
-                itertools.chain(first, rows), ExportFormat(args.format), stream,
-                after=after, on_row=progress.update,
-            )
-        os.replace(partial, args.out)
-    except OSError as error:
-        raise WorkbenchError(f"cannot write {args.out}: {_reason(error)}") from None
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
-    record_export(engine, cli_actor(), filters, args.format, result, sha256)
+    with Progress("exported") as progress:
+        result, _sha256 = export_to_file(
+            open_database(), cli_actor(), filters, ExportFormat(args.format), Path(args.out),
+            redact=args.redact, on_row=progress.update,
+        )
     print(f"wrote {result.rows} rows to {args.out}")
     print(f"cursor: {result.cursor}")
     return 0

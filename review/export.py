@@ -1,10 +1,9 @@
 """The labelled data set: one row per decided item, in the contract's columns, streamed."""
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -113,33 +112,18 @@ def labelled_row(decision: Decision, item: Item, policy_version: int) -> dict[st
     }
 
 
-def write_json_lines(
-    rows: Iterator[tuple[int, dict[str, Any]]],
-    stream: IO[str],
-    after: int = 0,
-    on_row: Any = None,
-) -> ExportResult:
-    """Write rows as JSON Lines; return the count and the cursor after the last row."""
-    count, last = 0, after
-    for decision_id, row in rows:
-        stream.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
-        stream.write("\n")
-        count, last = count + 1, decision_id
-        if on_row is not None:
-            on_row(count)
-    return ExportResult(rows=count, cursor=str(last))
-
-
 def record_export(
     engine: Engine, actor: Actor, filters: ExportFilter, file_format: str, result: ExportResult,
-    sha256: str,
+    sha256: str, redacted: bool = False,
 ) -> None:
     """Audit a finished export: who, which filters, how many rows, and the file's SHA-256."""
     require(actor, Permission.EXPORT)
     details = {
         "format": file_format, "rows": result.rows, "sha256": sha256, "cursor": result.cursor,
         "after": filters.after_decision_id, "since": isoformat_utc(filters.since),
-        "source": filters.source, "task": filters.task, "include_auto": filters.include_auto,
+        "until": isoformat_utc(filters.until), "source": filters.source, "task": filters.task,
+        "model_version": filters.model_version, "decision": filters.decision,
+        "route": filters.route, "include_auto": filters.include_auto, "redacted": redacted,
     }
     record_audit(engine, actor, AuditAction.DATA_EXPORTED, "export", details)
 
@@ -154,14 +138,14 @@ def list_exports(engine: Engine, actor: Actor, limit: int = 50) -> list[dict[str
         return [{"at": isoformat_utc(e.at), "by": e.actor, **(e.details or {})} for e in entries]
 
 
-def since_from_iso(value: str | None) -> datetime | None:
-    """Parse `--since`; naive times are taken as UTC."""
+def since_from_iso(value: str | None, field: str = "since") -> datetime | None:
+    """Parse a time option such as `--since`; naive times are taken as UTC."""
     if value is None:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidRequest(f"{value[:50]!r} is not an ISO 8601 time", field="since") from None
+        raise InvalidRequest(f"{value[:50]!r} is not an ISO 8601 time", field=field) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment

@@ -1,62 +1,94 @@
-"""The Export page's file: the labelled data set as JSON Lines, built in memory and audited."""
+"""The Export page's file: built on disk through the same use case as the CLI, offered for download."""
 
-import hashlib
-import io
+import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+from tempfile import gettempdir
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from review.actors import Actor
-from review.export import (
-    ExportFilter,
-    export_rows,
-    list_exports,
-    parse_cursor,
-    record_export,
-    write_json_lines,
-)
+from review.clock import utcnow
+from review.export import ExportFilter, list_exports, parse_cursor
+from review.export_file import count_rows_to_export, export_to_file
+from review.export_formats import ExportFormat
 
 RECENT_EXPORTS = 10
-RECENT_COLUMNS = ["at", "by", "format", "rows", "cursor", "after", "since", "source", "task",
-                  "include_auto", "sha256"]
+RECENT_COLUMNS = ["at", "by", "format", "rows", "redacted", "cursor", "after", "since", "until",
+                  "source", "task", "model_version", "decision", "route", "include_auto", "sha256"]
+# Built files wait here for their download; anything older than this is removed on the next build.
+EXPORT_DIRECTORY = Path(gettempdir()) / "workbench-exports"
+KEEP_FILES_FOR = timedelta(hours=6)
+MIME_TYPES = {
+    ExportFormat.JSONL: "application/x-ndjson",
+    ExportFormat.CSV: "text/csv",
+    ExportFormat.PARQUET: "application/vnd.apache.parquet",
+}
 
 
 @dataclass(frozen=True)
 class ExportFile:
-    """A finished export: the bytes to download, how many rows, and the next cursor."""
+    """A finished export on disk: where, what to call it, how many rows, cursor and SHA-256."""
 
-    data: bytes
+    path: str
+    file_name: str
+    mime: str
     rows: int
     cursor: str
-    file_name: str
+    sha256: str
 
 
-def export_filter(source: str, task: str, include_auto: bool, since: date | None,
-                  after: str) -> ExportFilter:
-    """The filters from the form; blank means all, `since` is midnight UTC of that day."""
+def export_filter(
+    source: str, task: str, model_version: str, decision: str | None, route: str | None,
+    include_auto: bool, since: date | None, until: date | None, after: str,
+) -> ExportFilter:
+    """The filters from the form: blank means all; days are whole UTC days, `until` inclusive."""
     return ExportFilter(
         after_decision_id=parse_cursor(after.strip()),
-        since=None if since is None else datetime.combine(since, time.min, tzinfo=UTC),
+        since=None if since is None else datetime.combine(since, clock_time.min, tzinfo=UTC),
+        until=None if until is None else datetime.combine(until + timedelta(days=1), clock_time.min,
+                                                          tzinfo=UTC),
         source=source.strip() or None,
         task=task.strip() or None,
+        model_version=model_version.strip() or None,
+        decision=decision,
+        route=route,
         include_auto=include_auto,
     )
 
 
-def build_json_lines(engine: Engine, actor: Actor, filters: ExportFilter) -> ExportFile:
-    """Write the selected rows as JSON Lines into memory and audit the export like the CLI does."""
-    stream = io.StringIO()
-    result = write_json_lines(export_rows(engine, actor, filters), stream,
-                              after=filters.after_decision_id)
-    data = stream.getvalue().encode("utf-8")
-    record_export(engine, actor, filters, "jsonl", result, hashlib.sha256(data).hexdigest())
-    return ExportFile(data, result.rows, result.cursor, f"workbench-export-{result.cursor}.jsonl")
+def count_rows(engine: Engine, actor: Actor, filters: ExportFilter) -> int:
+    """How many rows the export will hold (the progress bar's total)."""
+    return count_rows_to_export(engine, actor, filters)
+
+
+def build_export_file(
+    engine: Engine, actor: Actor, filters: ExportFilter, file_format: ExportFormat, redact: bool,
+    on_row: Any = None,
+) -> ExportFile:
+    """Stream the export into a file on disk (never into memory) and record it."""
+    EXPORT_DIRECTORY.mkdir(mode=0o700, exist_ok=True)
+    _remove_old_files()
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
+    path = EXPORT_DIRECTORY / f"labelled-{stamp}.{file_format.value}"
+    result, sha256 = export_to_file(engine, actor, filters, file_format, path, redact=redact,
+                                    on_row=on_row)
+    return ExportFile(str(path), f"labelled-{stamp[:15]}Z.{file_format.value}", MIME_TYPES[file_format],
+                      result.rows, result.cursor, sha256)
 
 
 def recent_exports_frame(engine: Engine, actor: Actor) -> pd.DataFrame:
     """The latest recorded exports, newest first, as a table."""
     entries: list[dict[str, Any]] = list_exports(engine, actor, limit=RECENT_EXPORTS)
     return pd.DataFrame(entries, columns=RECENT_COLUMNS)
+
+
+def _remove_old_files() -> None:
+    cutoff = time.time() - KEEP_FILES_FOR.total_seconds()
+    for old in EXPORT_DIRECTORY.glob("labelled-*"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)

@@ -3,8 +3,9 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item, Policy
@@ -18,6 +19,7 @@ class ExportFilter:
 
     after_decision_id: int = 0
     since: datetime | None = None
+    until: datetime | None = None
     source: str | None = None
     task: str | None = None
     model_version: str | None = None
@@ -30,20 +32,35 @@ def stream_export_rows(
     *, session: Session, filters: ExportFilter, batch_size: int = 1000
 ) -> Iterator[tuple[Decision, Item, int]]:
     """Final decisions in decision-id order, with their item and policy, fetched in batches."""
-    statement = (
+    statement = _filtered(
         select(Decision, Item, Policy.version)
         .join(Item, col(Item.id) == col(Decision.item_id))
-        .join(Policy, col(Policy.id) == col(Item.policy_id))
-        .where(
-            col(Decision.id) > filters.after_decision_id,
-            col(Decision.outcome).in_(FINAL_OUTCOMES),
-        )
-        .order_by(col(Decision.id))
+        .join(Policy, col(Policy.id) == col(Item.policy_id)),
+        filters,
+    ).order_by(col(Decision.id))
+    result = session.execute(statement.execution_options(yield_per=batch_size))
+    yield from cast(Iterator[tuple[Decision, Item, int]], result)
+
+
+def count_export_rows(*, session: Session, filters: ExportFilter) -> int:
+    """How many rows `stream_export_rows` would yield (for a progress bar's total)."""
+    statement = _filtered(
+        select(func.count()).select_from(Decision).join(Item, col(Item.id) == col(Decision.item_id)),
+        filters,
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def _filtered(statement: Any, filters: ExportFilter) -> Any:
+    statement = statement.where(
+        col(Decision.id) > filters.after_decision_id, col(Decision.outcome).in_(FINAL_OUTCOMES)
     )
     if not filters.include_auto:
         statement = statement.where(col(Decision.reviewer).is_not(None))
     if filters.since is not None:
         statement = statement.where(col(Decision.decided_at) >= filters.since)
+    if filters.until is not None:
+        statement = statement.where(col(Decision.decided_at) < filters.until)
     if filters.source is not None:
         statement = statement.where(col(Item.source) == filters.source)
     if filters.task is not None:
@@ -54,5 +71,4 @@ def stream_export_rows(
         statement = statement.where(col(Decision.outcome) == filters.decision)
     if filters.route is not None:
         statement = statement.where(col(Item.route) == filters.route)
-    result = session.execute(statement.execution_options(yield_per=batch_size))
-    yield from cast(Iterator[tuple[Decision, Item, int]], result)
+    return statement

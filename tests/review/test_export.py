@@ -8,7 +8,9 @@ import pytest
 
 from review.enums import Action, Queue, Role
 from review.errors import InvalidRequest
-from review.export import export_rows, parse_cursor, write_json_lines
+from review.export import export_rows, parse_cursor
+from review.export_file import count_rows_to_export
+from review.export_formats import ExportFormat, write_export
 from storage.repositories.export_rows import ExportFilter
 from tests.factories import (
     OPERATOR,
@@ -30,10 +32,10 @@ CONTRACT_COLUMNS = [
 
 def _export(engine, **filters):
     """Export as JSON Lines; return the parsed lines and the cursor."""
-    stream = io.StringIO()
-    result = write_json_lines(export_rows(engine, OPERATOR, ExportFilter(**filters)), stream,
-                              after=filters.get("after_decision_id", 0))
-    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    stream = io.BytesIO()
+    result, _ = write_export(export_rows(engine, OPERATOR, ExportFilter(**filters)), ExportFormat.JSONL,
+                             stream, after=filters.get("after_decision_id", 0))
+    lines = [json.loads(line) for line in stream.getvalue().decode().splitlines()]
     assert result.rows == len(lines)
     return lines, result.cursor
 
@@ -144,3 +146,21 @@ def test_a_cursor_the_workbench_never_printed_is_refused_by_name(cursor):
 def test_a_cursor_beyond_every_decision_exports_nothing(engine):
     _review(engine, 1)
     assert _export(engine, after_decision_id=parse_cursor("2147483647"))[0] == []
+
+
+def test_model_version_decision_route_and_until_filters(engine):
+    _review(engine, 2, model_version="m-old")
+    _review(engine, 1, Action.REJECT, model_version="m-new")
+    now = datetime.now(UTC)
+
+    def external_ids(**filters: object) -> set[str]:
+        return {line["external_id"] for line in _export(engine, **filters)[0]}
+
+    assert len(external_ids(model_version="m-old")) == 2
+    assert len(external_ids(decision="rejected")) == 1
+    assert external_ids(decision="rejected") == external_ids(model_version="m-new")
+    assert len(external_ids(route="review")) == 3 and external_ids(route="audit") == set()
+    assert external_ids(until=now - timedelta(days=1)) == set()
+    assert len(external_ids(until=now + timedelta(minutes=1))) == 3
+    assert len(list(export_rows(engine, OPERATOR, ExportFilter()))) == count_rows_to_export(
+        engine, OPERATOR, ExportFilter())

@@ -1,6 +1,12 @@
-"""`Export`: filters, a JSON Lines download with the right row count, and the next cursor."""
+"""`Export`: formats, filters, redaction, a download with the right rows, and the next cursor."""
 
 import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
 
 from review.decisions import DecisionRequest, decide
 from review.enums import Action, Role
@@ -36,7 +42,7 @@ def test_the_export_offers_a_download_with_one_row_per_decision_and_the_next_cur
     _build(at)
     assert labelled(at.metric, "Rows").value == "3"
     [download] = at.download_button
-    assert download.label == "Download JSON Lines"
+    assert download.label.startswith("Download labelled-") and download.label.endswith(".jsonl")
     [recorded] = list_exports(app_engine, OPERATOR)
     assert (recorded["by"], recorded["rows"], recorded["format"]) == (data.identity, 3, "jsonl")
     assert [code.value for code in at.code] == [recorded["cursor"]]
@@ -66,3 +72,23 @@ def test_a_bad_cursor_is_refused(app_engine):
     _build(at, after="yesterday")
     assert ["is not an export cursor" in error.value for error in at.error] == [True]
     assert not at.download_button
+
+
+@pytest.mark.parametrize(("label", "read"), [("CSV", pd.read_csv), ("Parquet", pd.read_parquet)])
+def test_a_redacted_export_in_each_format_is_the_recorded_file(app_engine, label, read):
+    queue_items(app_engine, 2, input={"note": "Call +1 415 555 0100 or write to ann@example.com"})
+    _decide_all(app_engine, person(app_engine, Role.REVIEWER))
+    at = open_app(person(app_engine, Role.DATA).identity)
+    at.selectbox(key="export_format").set_value(label.lower() if label == "CSV" else "parquet")
+    _build(at, redact=True)
+    built = at.session_state["export_built_file"]
+    data = Path(built.path).read_bytes()
+    [recorded] = list_exports(app_engine, OPERATOR)
+    assert (recorded["rows"], recorded["redacted"]) == (2, True)
+    assert recorded["sha256"] == hashlib.sha256(data).hexdigest() == built.sha256
+    frame = read(built.path)
+    assert len(frame) == 2
+    notes = [json.loads(value)["note"] for value in frame["input"]]
+    assert all("ann@example.com" not in note and "555 0100" not in note for note in notes)
+    assert at.download_button[0].label.endswith(f".{recorded['format']}")
+    assert "Exported 2 rows" in [bar.text for bar in at.get("progress")][-1]
