@@ -1,0 +1,90 @@
+"""Export throughput and peak memory, per format, at two sizes, through `workbench export`'s code.
+
+    python bench/export_bench.py [--items 1000000] [--small 100000] [--database-url URL]
+
+Loads `--items` demo items (with their decision history: about one decision per item) into a
+fresh database, unless `--database-url` names one that is already loaded. Then each export runs
+in a child process of its own (the CLI's `main`, as `workbench export --include-auto` would
+run), which reports its own peak resident memory: flat memory means the large export peaks
+about where the small one does.
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from bench.common import fresh_url, machine_note, print_table  # noqa: E402
+from review.actors import cli_actor  # noqa: E402
+from review.demo import load_demo  # noqa: E402
+from storage.engine import create_database_engine  # noqa: E402
+from storage.migrate import upgrade_to_head  # noqa: E402
+from storage.models import Decision  # noqa: E402
+
+CHILD = """
+import resource, sys, time
+sys.argv = ["workbench"] + sys.argv[1:]
+from cli.main import main
+started = time.perf_counter()
+code = main(sys.argv[1:])
+print("ELAPSED", time.perf_counter() - started)
+print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+sys.exit(code)
+"""
+
+
+def _export(url: str, file_format: str, out: Path, after: int) -> tuple[int, float, float, int]:
+    """Run one export in a child; (rows, seconds, peak MiB, file bytes)."""
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, "export", "--format", file_format, "--out", str(out),
+         "--include-auto", "--after", str(after)],
+        env={"WORKBENCH_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
+    )
+    values = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+    rows = int(values["wrote"].split()[0])
+    return rows, float(values["ELAPSED"]), int(values["PEAK_KB"]) / 1024, out.stat().st_size
+
+
+def main() -> None:
+    """Load (or reuse) a database, then export every format at both sizes."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=100_000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    print(f"export bench; {machine_note()}")
+    with ExitStack() as stack:
+        url = args.database_url or fresh_url(stack, "sqlite")
+        engine = create_database_engine(url)
+        if not args.database_url:
+            upgrade_to_head(engine)
+            started = time.perf_counter()
+            report = load_demo(engine, cli_actor(), items=args.items, days=60)
+            print(f"loaded {report.items:,} items and {report.decisions:,} decisions "
+                  f"in {time.perf_counter() - started:,.0f} s")
+        with engine.connect() as connection:
+            last = int(connection.execute(select(func.max(Decision.id))).scalar_one())
+        engine.dispose()
+        directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="export-bench-")))
+        rows = []
+        for file_format in ("jsonl", "csv", "parquet"):
+            for after in (max(last - args.small, 0), 0):
+                out = directory / f"export.{file_format}"
+                count, seconds, peak, size = _export(url, file_format, out, after)
+                rows.append([file_format, count, seconds, count / seconds, peak, size / 2**20])
+                out.unlink()
+    print_table(["format", "rows", "seconds", "rows/s", "peak RSS MiB", "file MiB"], rows)
+
+
+if __name__ == "__main__":
+    main()
