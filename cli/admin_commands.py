@@ -22,6 +22,15 @@ def register(commands: Any) -> None:
     change.add_argument("--audit-rate", type=float, metavar="R")
     change.add_argument("--guidelines", help="text shown to reviewers of this task")
     change.add_argument("--add-reason-code", action="append", default=[], metavar="CODE")
+    for impact in ("high", "medium", "low"):
+        change.add_argument(f"--sla-minutes-{impact}", type=int, metavar="N",
+                            help=f"how long a {impact}-impact item may wait")
+    change.add_argument("--second-review-rate", type=float, metavar="R",
+                        help="share of audit samples a second person reviews independently")
+    eyes = change.add_mutually_exclusive_group()
+    eyes.add_argument("--four-eyes", action="store_const", const=True, dest="four_eyes",
+                      help="two people decide every high-impact item")
+    eyes.add_argument("--no-four-eyes", action="store_const", const=False, dest="four_eyes")
     pause = change.add_mutually_exclusive_group()
     pause.add_argument("--pause", action="store_const", const=True, dest="paused")
     pause.add_argument("--resume", action="store_const", const=False, dest="paused")
@@ -46,6 +55,9 @@ def run_policy_show(_args: argparse.Namespace) -> int:
             f"at {policy.created_at:%Y-%m-%d %H:%M} UTC"
         )
         print(f"  reason codes: {', '.join(policy.reason_codes)}")
+        print(f"  SLA minutes: high {policy.sla_minutes_high}, medium {policy.sla_minutes_medium}, "
+              f"low {policy.sla_minutes_low}; second reviews of audits {policy.second_review_rate:.1%}; "
+              f"four-eyes on high impact {'on' if policy.four_eyes_high_impact else 'off'}")
     return 0
 
 
@@ -57,6 +69,11 @@ def run_policy_set(args: argparse.Namespace) -> int:
         paused=args.paused,
         guidelines=args.guidelines,
         add_reason_codes=tuple(args.add_reason_code),
+        sla_minutes_high=args.sla_minutes_high,
+        sla_minutes_medium=args.sla_minutes_medium,
+        sla_minutes_low=args.sla_minutes_low,
+        second_review_rate=args.second_review_rate,
+        four_eyes_high_impact=args.four_eyes,
     )
     policy = set_policy(open_database(), cli_actor(), args.source, args.task, change)
     print(f"{policy.source}/{policy.task} is now at version {policy.version}")

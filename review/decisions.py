@@ -12,6 +12,7 @@ from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.enums import OUTCOME_OF_ACTION, Action, ItemState, Outcome
 from review.errors import InvalidRequest, NotFound, PermissionDenied
+from review.feed import is_final_decision
 from review.permissions import Permission, require
 from review.queue import ensure_lease
 from review.records import check_json_value, check_text
@@ -62,6 +63,7 @@ def decide(
         policy = get_effective_policy(session=session, source=item.source, task=item.task)
         _check_request(request, item, policy.reason_codes)
         decision = _decision_row(actor, item, request, now)
+        decision.review_round = _round_of(item)
         lock_decision_order(session=session)
         session.add(decision)
         _apply_to_item(item, decision, actor, now)
@@ -82,7 +84,14 @@ def decide(
         return result
 
 
+def _round_of(item: Item) -> int:
+    """2 for the second of two independent reviews, else 1 (an escalated item's senior too)."""
+    return 2 if item.state == ItemState.PENDING and item.first_reviewer is not None else 1
+
+
 def _check_may_decide(actor: Actor, item: Item, action: Action) -> None:
+    if item.state == ItemState.PENDING and item.first_reviewer == actor.identity:
+        raise PermissionDenied("the second review must be made by someone else")
     if item.state == ItemState.ESCALATED:
         require(actor, Permission.DECIDE_ESCALATIONS)
         if item.escalated_by == actor.identity:
@@ -159,6 +168,9 @@ def _apply_to_item(item: Item, decision: Decision, actor: Actor, now: datetime) 
     if decision.outcome == Outcome.ESCALATED:
         item.state = ItemState.ESCALATED
         item.escalated_by = actor.identity
+    elif not is_final_decision(decision, item):
+        # The first of two reviews: back to the queue for someone else, who sees the AI's output.
+        item.first_reviewer = actor.identity
     else:
         item.state = ItemState.DECIDED
         item.decided_at = now

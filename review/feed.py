@@ -53,6 +53,14 @@ def read_decision_feed(
     return decisions, (decisions[-1]["id"] if decisions else after)
 
 
+def is_final_decision(decision: Decision, item: Item) -> bool:
+    """Whether a decision settles its item: not an escalation, nor the first of two reviews."""
+    if decision.outcome == Outcome.ESCALATED:
+        return False
+    first_of_two = item.reviews_required == 2 and decision.review_round == 1 and not decision.escalated
+    return not first_of_two
+
+
 def decision_payload(decision: Decision, item: Item) -> dict[str, Any]:
     """A decision as upstream systems receive it."""
     return {
@@ -62,7 +70,7 @@ def decision_payload(decision: Decision, item: Item) -> dict[str, Any]:
         "external_id": item.external_id,
         "task": item.task,
         "decision": decision.outcome,
-        "final": decision.outcome != Outcome.ESCALATED,
+        "final": is_final_decision(decision, item),
         "final_output": decision.output_after,
         "reason_code": decision.reason_code,
         "rationale": decision.rationale,

@@ -177,6 +177,8 @@ def item_row(record: Record, policy: Policy, received_at: datetime) -> dict[str,
         "received_at": received_at,
         "decided_at": received_at if auto else None,
         "escalated_by": None,
+        "reviews_required": routing.reviews_required,
+        "first_reviewer": None,
     }
 
 

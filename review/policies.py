@@ -23,6 +23,7 @@ from storage.repositories.policies import (
 )
 
 REASON_CODE_MAX_LENGTH = 100
+MAX_SLA_MINUTES = 60 * 24 * 90
 T = TypeVar("T")
 
 
@@ -35,11 +36,26 @@ class PolicyChange:
     paused: bool | None = None
     guidelines: str | None = None
     add_reason_codes: tuple[str, ...] = ()
+    sla_minutes_high: int | None = None
+    sla_minutes_medium: int | None = None
+    sla_minutes_low: int | None = None
+    second_review_rate: float | None = None
+    four_eyes_high_impact: bool | None = None
 
 
 def rules_of(policy: Policy) -> PolicyRules:
     """The routing rules of a stored policy version."""
-    return PolicyRules(threshold=policy.threshold, audit_rate=policy.audit_rate, paused=policy.paused)
+    return PolicyRules(
+        threshold=policy.threshold, audit_rate=policy.audit_rate, paused=policy.paused,
+        second_review_rate=policy.second_review_rate,
+        four_eyes_high_impact=policy.four_eyes_high_impact,
+    )
+
+
+def sla_minutes_of(policy: Policy) -> dict[str, int]:
+    """The policy's SLA in minutes per impact level."""
+    return {"high": policy.sla_minutes_high, "medium": policy.sla_minutes_medium,
+            "low": policy.sla_minutes_low}
 
 
 def list_policies(engine: Engine, actor: Actor) -> list[Policy]:
@@ -69,6 +85,11 @@ def set_policy(
             paused=_pick(change.paused, current.paused),
             reason_codes=codes,
             guidelines=_pick(change.guidelines, current.guidelines),
+            sla_minutes_high=_pick(change.sla_minutes_high, current.sla_minutes_high),
+            sla_minutes_medium=_pick(change.sla_minutes_medium, current.sla_minutes_medium),
+            sla_minutes_low=_pick(change.sla_minutes_low, current.sla_minutes_low),
+            second_review_rate=_pick(change.second_review_rate, current.second_review_rate),
+            four_eyes_high_impact=_pick(change.four_eyes_high_impact, current.four_eyes_high_impact),
             author=actor.identity,
             created_at=utcnow(),
         )
@@ -77,7 +98,9 @@ def set_policy(
         append_audit(session, actor, AuditAction.POLICY_CHANGED, f"policy:{source}/{task}", {
             "version": policy.version, "threshold": policy.threshold,
             "audit_rate": policy.audit_rate, "paused": policy.paused,
-            "reason_codes": policy.reason_codes,
+            "reason_codes": policy.reason_codes, "sla_minutes": sla_minutes_of(policy),
+            "second_review_rate": policy.second_review_rate,
+            "four_eyes_high_impact": policy.four_eyes_high_impact,
         })
         session.commit()
         return policy
@@ -99,11 +122,17 @@ def _validate_change(source: str, task: str, change: PolicyChange) -> None:
     if (source == DEFAULT_SCOPE) != (task == DEFAULT_SCOPE):
         raise InvalidRequest("the default policy is set with both --source '*' and --task '*'")
     rates: tuple[tuple[str, float | None], ...] = (
-        ("threshold", change.threshold), ("audit_rate", change.audit_rate)
+        ("threshold", change.threshold), ("audit_rate", change.audit_rate),
+        ("second_review_rate", change.second_review_rate),
     )
     for name, rate in rates:
         if rate is not None and not (math.isfinite(rate) and 0 <= rate <= 1):
             raise InvalidRequest(f"'{name}' must be between 0 and 1, got {rate}", field=name)
+    for impact in ("high", "medium", "low"):
+        minutes = getattr(change, f"sla_minutes_{impact}")
+        if minutes is not None and not 1 <= minutes <= MAX_SLA_MINUTES:
+            raise InvalidRequest(f"the {impact}-impact SLA must be 1 to {MAX_SLA_MINUTES} minutes, "
+                                 f"got {minutes}", field=f"sla_minutes_{impact}")
     for code in change.add_reason_codes:
         check_text("reason_code", code)
         if not code.strip() or len(code) > REASON_CODE_MAX_LENGTH:

@@ -74,9 +74,12 @@ def claim_next(
         item = get_held_item(session=session, holder=actor.identity, state=state, now=now)
         if item is None:
             # Nobody clears their own escalation, so a senior never sees items they escalated.
-            excluded = actor.identity if queue is Queue.ESCALATIONS else None
+            # Nor the second of two reviews of an item they reviewed first.
+            escalations = queue is Queue.ESCALATIONS
             item = get_next_claimable_item(
-                session=session, state=state, now=now, exclude_escalated_by=excluded
+                session=session, state=state, now=now,
+                exclude_escalated_by=actor.identity if escalations else None,
+                exclude_first_reviewer=None if escalations else actor.identity,
             )
             if item is None:
                 return None

@@ -41,6 +41,13 @@ class Policy(SQLModel, table=True):
     guidelines: str = ""
     author: str = Field(max_length=320)
     created_at: datetime
+    # How long an item may wait, by impact (unknown impact counts as medium).
+    sla_minutes_high: int = 60
+    sla_minutes_medium: int = 240
+    sla_minutes_low: int = 1440
+    # Share of audit samples a second person reviews independently, for reviewer agreement.
+    second_review_rate: float = 0.0
+    four_eyes_high_impact: bool = False
 
 
 # One AI output sent for routing; the lease columns say who holds it and until when.
@@ -50,6 +57,7 @@ class Item(SQLModel, table=True):
         # Serves the claim query: waiting items of one state, highest priority, oldest first.
         Index("ix_item_claim_order", "state", text("priority DESC"), "received_at", "id"),
         Index("ix_item_source_task_state", "source", "task", "state"),
+        Index("ix_item_route_state", "route", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -77,6 +85,10 @@ class Item(SQLModel, table=True):
     claimed_at: datetime | None = None
     escalated_by: str | None = Field(default=None, max_length=320)
     decided_at: datetime | None = None
+    # 2 when two people must decide independently (four-eyes, or a second review of an audit).
+    reviews_required: int = 1
+    # Who made the first of two reviews; they may not make the second.
+    first_reviewer: str | None = Field(default=None, max_length=320)
 
 
 # An immutable record of one decision on an item: who, what, why, and the output before and after.
@@ -84,6 +96,7 @@ class Decision(SQLModel, table=True):
     __table_args__ = (
         Index("ix_decision_item_id", "item_id"),
         Index("ix_decision_decided_at", "decided_at"),
+        Index("ix_decision_decided_at_outcome", "decided_at", "outcome", "item_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -97,6 +110,8 @@ class Decision(SQLModel, table=True):
     review_seconds: float | None = None
     decided_at: datetime
     escalated: bool = False
+    # 1, or 2 for the second, independent review of an item that needs two.
+    review_round: int = 1
 
 
 # A role granted to a person by e-mail, by the CLI or an admin; merged with identity-provider roles.

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item, Policy
@@ -53,7 +53,10 @@ def count_export_rows(*, session: Session, filters: ExportFilter) -> int:
 
 def _filtered(statement: Any, filters: ExportFilter) -> Any:
     statement = statement.where(
-        col(Decision.id) > filters.after_decision_id, col(Decision.outcome).in_(FINAL_OUTCOMES)
+        col(Decision.id) > filters.after_decision_id,
+        col(Decision.outcome).in_(FINAL_OUTCOMES),
+        # The first of two independent reviews is not the item's decision; the second is.
+        or_(col(Item.reviews_required) == 1, col(Decision.review_round) == 2, col(Decision.escalated)),
     )
     if not filters.include_auto:
         statement = statement.where(col(Decision.reviewer).is_not(None))

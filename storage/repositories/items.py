@@ -77,7 +77,8 @@ def get_held_item(*, session: Session, holder: str, state: str, now: datetime) -
 
 
 def get_next_claimable_item(
-    *, session: Session, state: str, now: datetime, exclude_escalated_by: str | None = None
+    *, session: Session, state: str, now: datetime, exclude_escalated_by: str | None = None,
+    exclude_first_reviewer: str | None = None,
 ) -> Item | None:
     """The next free item in `state`: highest priority, then oldest; locked rows are skipped."""
     statement = select(Item).where(
@@ -86,6 +87,10 @@ def get_next_claimable_item(
     )
     if exclude_escalated_by is not None:
         statement = statement.where(col(Item.escalated_by) != exclude_escalated_by)
+    if exclude_first_reviewer is not None:
+        statement = statement.where(
+            or_(col(Item.first_reviewer).is_(None), col(Item.first_reviewer) != exclude_first_reviewer)
+        )
     statement = (
         statement.order_by(col(Item.priority).desc(), col(Item.received_at), col(Item.id))
         .limit(1)

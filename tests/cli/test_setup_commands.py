@@ -77,8 +77,24 @@ def test_policy_set_appends_versions_and_show_lists_them(initialised):
     assert "v3: threshold 0.90, audit rate 10.0%, active" in initialised("policy", "show").out
 
 
+def test_policy_set_sla_second_reviews_and_four_eyes(initialised):
+    run = initialised("policy", "set", "--source", "s", "--task", "t", "--sla-minutes-high", "30",
+                      "--sla-minutes-low", "2880", "--second-review-rate", "0.2", "--four-eyes")
+    assert run.code == 0, run.err
+    shown = initialised("policy", "show").out
+    block = shown[shown.index("s/t v1:"):]
+    assert "SLA minutes: high 30, medium 240, low 2880" in block
+    assert "second reviews of audits 20.0%" in block and "four-eyes on high impact on" in block
+    initialised("policy", "set", "--source", "s", "--task", "t", "--no-four-eyes")
+    assert "four-eyes on high impact off" in initialised("policy", "show").out.split("s/t v2:")[1]
+    refused = initialised("policy", "set", "--source", "s", "--task", "t", "--sla-minutes-medium", "0")
+    assert refused_in_one_line(refused) and "medium-impact SLA" in refused.err
+
+
 @pytest.mark.parametrize(
-    "option, field", [("--threshold", "threshold"), ("--audit-rate", "audit_rate")]
+    "option, field",
+    [("--threshold", "threshold"), ("--audit-rate", "audit_rate"),
+     ("--second-review-rate", "second_review_rate")],
 )
 def test_policy_set_refuses_a_rate_outside_zero_to_one_naming_it(initialised, option, field):
     run = initialised("policy", "set", "--source", "s", "--task", "t", option, "1.5")
