@@ -1,18 +1,30 @@
-"""`Dashboard`: queue health for leads: what waits, for how long, and today's decisions."""
+"""`Dashboard`: queue health, override rates, the error nobody sees, earned autonomy, agreement,
+and the pause switch, for leads and admins."""
 
 import streamlit as st
 
 from review.permissions import Permission
+from ui.dashboard_data import DashboardFilters, load_dashboard_metrics
+from ui.dashboard_sections import (
+    render_agreement,
+    render_autonomy,
+    render_error_rates,
+    render_overrides,
+    render_queue_health,
+)
 from ui.deps import database_key, get_engine, require_permission
+from ui.pause_switch import render_pause_switch
 from ui.queue_health import SNAPSHOT_TTL_SECONDS, QueueSnapshot, format_age, load_queue_snapshot
+
+TABS = ["Overrides", "Auto-approval error", "Earned autonomy", "Agreement", "Queue health", "Automation"]
 
 
 def render_dashboard() -> None:
-    """Headline figures, when they were taken, and queue depth by source, task, route and state."""
+    """Headline queue figures, then each question a lead is asked, on a tab of its own."""
     actor = require_permission(Permission.VIEW_DASHBOARD)
     st.title("Dashboard")
     if st.button("Refresh", key="dashboard_refresh"):
-        load_queue_snapshot.clear()
+        _forget_figures()
     snapshot = load_queue_snapshot(database_key(), get_engine(), actor)
     _render_headline(snapshot)
     st.subheader("Queue depth")
@@ -20,6 +32,41 @@ def render_dashboard() -> None:
         st.info("Nothing is waiting.")
     else:
         st.dataframe(snapshot.depths, hide_index=True)
+    filters = _render_filters()
+    metrics = load_dashboard_metrics(database_key(), get_engine(), actor, filters)
+    overrides, errors, autonomy, agreement, queue, automation = st.tabs(TABS)
+    with overrides:
+        render_overrides(metrics, filters.period)
+    with errors:
+        render_error_rates(metrics)
+    with autonomy:
+        render_autonomy(metrics)
+    with agreement:
+        render_agreement(metrics)
+    with queue:
+        render_queue_health(metrics)
+    with automation:
+        if render_pause_switch(actor):
+            _forget_figures()
+            st.rerun()
+
+
+def _forget_figures() -> None:
+    load_queue_snapshot.clear()
+    load_dashboard_metrics.clear()
+
+
+def _render_filters() -> DashboardFilters:
+    with st.expander("Filters", expanded=False):
+        since_column, until_column, period_column = st.columns(3)
+        since = since_column.date_input("From (UTC day)", value=None, key="dashboard_since")
+        until = until_column.date_input("Until (UTC day)", value=None, key="dashboard_until")
+        period = period_column.radio("Trend by", ["day", "week"], horizontal=True, key="dashboard_period")
+        source_column, task_column, model_column = st.columns(3)
+        source = source_column.text_input("Source", key="dashboard_source", placeholder="all")
+        task = task_column.text_input("Task", key="dashboard_task", placeholder="all")
+        model = model_column.text_input("Model version", key="dashboard_model_version", placeholder="all")
+    return DashboardFilters(since, until, source, task, model, str(period))
 
 
 def _render_headline(snapshot: QueueSnapshot) -> None:

@@ -1,6 +1,7 @@
 """`workbench` entry point: parse arguments, run one command, turn refusals into exit codes."""
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -9,6 +10,7 @@ from cli import (
     audit_commands,
     data_commands,
     deliver_command,
+    metrics_command,
     serve_command,
     token_commands,
 )
@@ -29,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     token_commands.register(commands)
     audit_commands.register(commands)
     deliver_command.register(commands)
+    metrics_command.register(commands)
     return parser
 
 
@@ -42,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: not an error of ours, and nothing to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -54,7 +54,12 @@ def load_demo(
     for email, role in DEMO_USERS.items():
         grant_role(engine, actor, email, role)
     for source, task, _versions in SYSTEMS:
-        set_policy(engine, actor, source, task, PolicyChange(guidelines=GUIDELINES[task]))
+        # Moderation asks for four eyes on high impact; every task has some audits reviewed
+        # twice, so reviewer agreement has data.
+        set_policy(engine, actor, source, task, PolicyChange(
+            guidelines=GUIDELINES[task], second_review_rate=0.3,
+            four_eyes_high_impact=task == "content-moderation",
+        ))
     rng = random.Random(seed)
     offset = _next_demo_index(engine)
     stored = decisions = 0
@@ -116,10 +121,30 @@ def _history(rng: random.Random, row: dict[str, Any], now: datetime) -> list[dic
         decider = "senior@example.com"
     else:
         decider = rng.choice(_DECIDERS)
-    history.append(_final(rng, row, decider, decided_at, escalated=bool(history)))
+    if row["reviews_required"] == 2 and not history:
+        history += _first_of_two(rng, row, decider, decided_at)
+        decider = next(person for person in _DECIDERS if person != decider)
+        decided_at += timedelta(minutes=rng.uniform(5, 120))
+    final = _final(rng, row, decider, decided_at, escalated=bool(history) and not row["first_reviewer"])
+    if row["first_reviewer"]:
+        final["review_round"] = 2
+        if rng.random() < 0.88:  # independent reviewers mostly agree
+            final.update({key: history[-1][key] for key in _OUTCOME_FIELDS})
+    history.append(final)
     row["state"] = ItemState.DECIDED.value
     row["decided_at"] = decided_at
     return history
+
+
+_OUTCOME_FIELDS = ("outcome", "reason_code", "rationale", "output_after")
+
+
+def _first_of_two(
+    rng: random.Random, row: dict[str, Any], reviewer: str, at: datetime
+) -> list[dict[str, Any]]:
+    """The first of two independent reviews; the item remembers who made it."""
+    row["first_reviewer"] = reviewer
+    return [_final(rng, row, reviewer, at, escalated=False)]
 
 
 def _escalate_only(rng: random.Random, row: dict[str, Any], received: datetime) -> list[dict[str, Any]]:
@@ -157,7 +182,7 @@ def _decision(
     return {
         "outcome": outcome.value, "reviewer": reviewer, "reason_code": reason_code,
         "rationale": rationale, "output_before": row["output"], "output_after": after,
-        "review_seconds": None, "decided_at": at, "escalated": escalated,
+        "review_seconds": None, "decided_at": at, "escalated": escalated, "review_round": 1,
     }
 
 

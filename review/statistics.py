@@ -2,8 +2,9 @@
 
 import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 Z_95 = 1.959963984540054
 # Below this many audit samples an interval is too wide to act on; the dashboard says so.
@@ -60,12 +61,20 @@ def override_rate(edited: int, rejected: int, decided: int) -> Proportion:
 def cohen_kappa(pairs: Iterable[tuple[Hashable, Hashable]]) -> float | None:
     """Cohen's κ for two raters' labels of the same items; None when undefined (no pairs, or
     both raters always gave one and the same label, so chance agreement is 1)."""
-    pairs = list(pairs)
-    n = len(pairs)
+    return cohen_kappa_from_counts(Counter(pairs))
+
+
+def cohen_kappa_from_counts(counts: Mapping[tuple[Any, Any], int]) -> float | None:
+    """Cohen's κ from a contingency table {(first label, second label): number of items}."""
+    n = sum(counts.values())
     if n == 0:
         return None
-    observed = sum(a == b for a, b in pairs) / n
-    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    observed = sum(count for (a, b), count in counts.items() if a == b) / n
+    first: Counter[Hashable] = Counter()
+    second: Counter[Hashable] = Counter()
+    for (a, b), count in counts.items():
+        first[a] += count
+        second[b] += count
     expected = sum(first[label] * second[label] for label in first) / (n * n)
     if expected == 1:
         return None
@@ -103,6 +112,27 @@ def lowest_safe_threshold(
         if estimate.total and estimate.high < target_error:
             return band.lower, estimate
     return None
+
+
+def histogram_percentile(histogram: Iterable[tuple[float, int]], fraction: float) -> float | None:
+    """`percentile` of the values a histogram {value: count} stands for, without expanding it."""
+    ordered = sorted((value, count) for value, count in histogram if count > 0)
+    total = sum(count for _, count in ordered)
+    if not total:
+        return None
+    position = (total - 1) * fraction
+    below, above = math.floor(position), min(math.floor(position) + 1, total - 1)
+    low = high = None
+    seen = 0
+    for value, count in ordered:
+        if low is None and below < seen + count:
+            low = value
+        if above < seen + count:
+            high = value
+            break
+        seen += count
+    assert low is not None and high is not None
+    return low + (high - low) * (position - below)
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:

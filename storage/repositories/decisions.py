@@ -1,6 +1,6 @@
 """Queries on decisions, and the lock that makes decision ids commit in order."""
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, or_, text
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item
@@ -51,3 +51,9 @@ def get_latest_decision(*, session: Session, item_id: int) -> Decision | None:
         select(Decision).where(Decision.item_id == item_id).order_by(col(Decision.id).desc()).limit(1)
     )
     return session.exec(statement).first()
+
+
+def settles_its_item() -> ColumnElement[bool]:
+    """SQL for "this approve/edit/reject is its item's decision" (needs `item` joined): the first
+    of two independent reviews is not; the second, or a senior's on an escalation, is."""
+    return or_(col(Item.reviews_required) == 1, col(Decision.review_round) == 2, col(Decision.escalated))

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item, Policy
+from storage.repositories.decisions import settles_its_item
 
 FINAL_OUTCOMES = ("approved", "edited", "rejected")
 
@@ -55,8 +56,7 @@ def _filtered(statement: Any, filters: ExportFilter) -> Any:
     statement = statement.where(
         col(Decision.id) > filters.after_decision_id,
         col(Decision.outcome).in_(FINAL_OUTCOMES),
-        # The first of two independent reviews is not the item's decision; the second is.
-        or_(col(Item.reviews_required) == 1, col(Decision.review_round) == 2, col(Decision.escalated)),
+        settles_its_item(),
     )
     if not filters.include_auto:
         statement = statement.where(col(Decision.reviewer).is_not(None))

@@ -1,9 +1,11 @@
 """`Dashboard`: queue health from `queue_stats`, cached briefly, refreshed on request."""
 
 from review.decisions import DecisionRequest, decide
+from review.demo import load_demo
 from review.enums import Action, Role
+from review.policies import PolicyChange, list_policies, set_policy
 from review.queue import claim_next
-from tests.factories import queue_items
+from tests.factories import OPERATOR, ingest, make_record, queue_items, stored_items
 from tests.ui.workbench_app import labelled, open_app, open_page, person, ran, texts
 
 
@@ -46,3 +48,33 @@ def test_an_empty_queue_says_nothing_is_waiting(app_engine):
     open_page(at, "Dashboard")
     assert _figures(at) == ("0", "none", "0")
     assert "Nothing is waiting." in [info.value for info in at.info]
+
+
+def _charts(at) -> list:
+    return list(at.get("vega_lite_chart"))
+
+
+def test_a_lead_sees_the_metrics_charts_and_the_figures_behind_them(app_engine):
+    load_demo(app_engine, OPERATOR, items=300, days=10)
+    at = open_app("lead@example.com")
+    open_page(at, "Dashboard")
+    assert len(_charts(at)) >= 5
+    override = labelled(at.metric, "Override rate").value
+    assert override.endswith("%")
+    assert any(text.startswith("Override rate: ") and "95% CI" in text for text in texts(at))
+    assert any("Lowest safe threshold" in message.value for message in at.success) or at.warning
+
+
+def test_the_pause_switch_pauses_automation_for_new_outputs(app_engine):
+    lead = person(app_engine, Role.LEAD)
+    set_policy(app_engine, OPERATOR, "helpdesk-ai", "ticket-triage", PolicyChange(threshold=0.5))
+    at = open_app(lead.identity)
+    open_page(at, "Dashboard")
+    buttons = [button for button in at.button if button.key and button.key.startswith("dashboard_pause_")]
+    assert [button.label for button in buttons] == ["Pause automation"] * 2  # default and helpdesk
+    ran(buttons[1].click().run())
+    assert "Resume automation" in [button.label for button in at.button]
+    policy = next(p for p in list_policies(app_engine, OPERATOR) if p.source == "helpdesk-ai")
+    assert policy.paused and policy.author == lead.identity
+    ingest(app_engine, make_record(confidence=0.99))
+    assert [item.route_reason for item in stored_items(app_engine)] == ["automation paused"]
