@@ -1,12 +1,13 @@
 """The schema built by the migrations holds the invariants itself, whatever the code above does."""
 
 import pytest
+from alembic import command
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
 from review.clock import utcnow
 from storage.engine import create_database_engine
-from storage.migrate import schema_is_current, upgrade_to_head
+from storage.migrate import alembic_config, schema_is_current, upgrade_to_head
 from storage.models import Item
 from tests.factories import queue_items, stored_items
 
@@ -57,3 +58,25 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
     finally:
         engine.dispose()
+
+
+def test_a_populated_database_of_an_earlier_version_upgrades_in_place(db_url):
+    """A deployment with data at 0004 upgrades to head, and its rows take the new defaults."""
+    engine = create_database_engine(db_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+    row = _item_row()
+    with engine.begin() as connection:  # the columns of 0004 only, as that version wrote them
+        connection.execute(text(f"INSERT INTO item ({', '.join(row)}) VALUES "
+                                f"({', '.join(':' + name for name in row)})"),
+                           {**row, "output": '{"a": 1}'})
+    upgrade_to_head(engine)
+    assert schema_is_current(engine)
+    [item] = stored_items(engine)
+    assert (item.reviews_required, item.first_reviewer) == (1, None)
+    with engine.connect() as connection:
+        policy = connection.execute(text("SELECT sla_minutes_high, four_eyes_high_impact FROM policy")).one()
+    assert (policy[0], bool(policy[1])) == (60, False)
+    engine.dispose()

@@ -16,19 +16,28 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ADD COLUMN (no batch copy of the tables): SQLite adds a NOT NULL column with a constant
+# default in place, and copying `policy` would break the foreign keys that point at it.
+_COLUMNS = {
+    "policy": [
+        sa.Column("sla_minutes_high", sa.Integer(), nullable=False, server_default="60"),
+        sa.Column("sla_minutes_medium", sa.Integer(), nullable=False, server_default="240"),
+        sa.Column("sla_minutes_low", sa.Integer(), nullable=False, server_default="1440"),
+        sa.Column("second_review_rate", sa.Float(), nullable=False, server_default="0"),
+        sa.Column("four_eyes_high_impact", sa.Boolean(), nullable=False, server_default=sa.false()),
+    ],
+    "item": [
+        sa.Column("reviews_required", sa.Integer(), nullable=False, server_default="1"),
+        sa.Column("first_reviewer", sa.String(length=320), nullable=True),
+    ],
+    "decision": [sa.Column("review_round", sa.Integer(), nullable=False, server_default="1")],
+}
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("policy") as policy:
-        policy.add_column(sa.Column("sla_minutes_high", sa.Integer(), nullable=False, server_default="60"))
-        policy.add_column(sa.Column("sla_minutes_medium", sa.Integer(), nullable=False, server_default="240"))
-        policy.add_column(sa.Column("sla_minutes_low", sa.Integer(), nullable=False, server_default="1440"))
-        policy.add_column(sa.Column("second_review_rate", sa.Float(), nullable=False, server_default="0"))
-        policy.add_column(sa.Column("four_eyes_high_impact", sa.Boolean(), nullable=False,
-                                    server_default=sa.false()))
-    with op.batch_alter_table("item") as item:
-        item.add_column(sa.Column("reviews_required", sa.Integer(), nullable=False, server_default="1"))
-        item.add_column(sa.Column("first_reviewer", sa.String(length=320), nullable=True))
-    with op.batch_alter_table("decision") as decision:
-        decision.add_column(sa.Column("review_round", sa.Integer(), nullable=False, server_default="1"))
+    for table, columns in _COLUMNS.items():
+        for column in columns:
+            op.add_column(table, column)
     # Serves the dashboard: decisions by time with their outcome, without touching the rows.
     op.create_index("ix_decision_decided_at_outcome", "decision", ["decided_at", "outcome", "item_id"])
     op.create_index("ix_item_route_state", "item", ["route", "state"])
@@ -37,12 +46,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_item_route_state", table_name="item")
     op.drop_index("ix_decision_decided_at_outcome", table_name="decision")
-    with op.batch_alter_table("decision") as decision:
-        decision.drop_column("review_round")
-    with op.batch_alter_table("item") as item:
-        item.drop_column("first_reviewer")
-        item.drop_column("reviews_required")
-    with op.batch_alter_table("policy") as policy:
-        for name in ("four_eyes_high_impact", "second_review_rate", "sla_minutes_low",
-                     "sla_minutes_medium", "sla_minutes_high"):
-            policy.drop_column(name)
+    for table, columns in _COLUMNS.items():
+        for column in columns:
+            op.drop_column(table, column.name)
