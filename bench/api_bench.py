@@ -21,7 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import kinds, machine_note, percentile, print_table  # noqa: E402
+from bench.common import kinds, machine_note, percentile, print_table, run_threads  # noqa: E402
 from tests.browser.server import Server, free_port, run_workbench, write_jsonl  # noqa: E402
 from tests.databases import database_url  # noqa: E402
 
@@ -91,12 +91,7 @@ def _measure(kind: str, items: int, clients: int) -> list[object]:
                              args=(servers[number % servers_wanted].url, tokens[number], results[number]))
             for number in range(clients)
         ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = run_threads(threads)
     errors = [error for result in results for error in result.errors]
     if errors:
         print(f"{kind}/{clients} clients: {len(errors)} errors, first: {errors[0]}", file=sys.stderr)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import run_threads  # noqa: E402
 from review.audit import GENESIS_HASH, AuditAction, entry_hash, verify_chain  # noqa: E402
 from review.decisions import DecisionRequest, decide  # noqa: E402
 from review.enums import Action, Role  # noqa: E402
@@ -48,12 +49,7 @@ def appends_under_decisions(engine: Engine, items: int, workers: int) -> float:
             decide(engine, reviewer, DecisionRequest(held.item_id, held.lease_id, Action.APPROVE))
 
     threads = [threading.Thread(target=work) for _ in range(workers)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads(threads)
     return items * 2 / elapsed  # a claim and a decision entry per item
 
 

@@ -3,6 +3,8 @@
 import os
 import statistics
 import tempfile
+import threading
+import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -34,6 +36,16 @@ def fresh_engine(stack: ExitStack, kind: str) -> Engine:
     upgrade_to_head(engine)
     stack.callback(engine.dispose)
     return engine
+
+
+def run_threads(threads: Sequence[threading.Thread]) -> float:
+    """Start every thread, wait for all of them; the seconds that took."""
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
 
 
 def machine_note() -> str:
