@@ -6,6 +6,7 @@ Create Date: 2026-11-22
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 # Plain ADD COLUMN (no batch copy of the tables): SQLite adds a NOT NULL column with a constant
 # default in place, and copying `policy` would break the foreign keys that point at it.
-_COLUMNS = {
+_COLUMNS: dict[str, list[sa.Column[Any]]] = {
     "policy": [
         sa.Column("sla_minutes_high", sa.Integer(), nullable=False, server_default="60"),
         sa.Column("sla_minutes_medium", sa.Integer(), nullable=False, server_default="240"),
