@@ -10,6 +10,9 @@ from storage.engine import create_database_engine
 from storage.migrate import upgrade_to_head
 from tests.databases import database_url
 
+# One Playwright and one Chromium for the whole session, shared by tests/browser and tests/oidc.
+pytest_plugins = ["tests.browser.chromium"]
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_kind(request: pytest.FixtureRequest) -> str:

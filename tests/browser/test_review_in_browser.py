@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from tests.browser.conftest import failed
+from tests.browser.chromium import failed
 from tests.browser.server import Server, free_port, run_workbench, write_jsonl
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import chromium_browser, page  # noqa: F401 - fixtures used by the tests
 from tests.browser.server import Server, free_port, run_workbench
 
 HERE = Path(__file__).resolve().parent

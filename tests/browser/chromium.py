@@ -1,4 +1,4 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright, and the page's evidence on failure."""
+"""Browser fixtures shared by tests/browser and tests/oidc: one Debian Chromium per session."""
 
 import os
 from collections.abc import Generator, Iterator
