@@ -25,8 +25,10 @@ from review.statistics import (
 )
 from storage.engine import reading
 from storage.repositories import metrics as queries
+from storage.repositories import snapshot_metrics as facts
 from storage.repositories.metrics import MetricsFilter
 from storage.repositories.policies import list_latest_policies
+from storage.snapshot import refreshed_snapshot
 
 OVERRIDES = ("edited", "rejected")
 FINAL = ("approved", "edited", "rejected")
@@ -120,15 +122,18 @@ def dashboard_metrics(
     """Every dashboard figure for the filters; `period` buckets the trend by "day" or "week"."""
     require(actor, Permission.VIEW_DASHBOARD)
     now = now or utcnow()
+    snapshot = refreshed_snapshot(engine)
+    by_day = facts.count_outcomes_by_day(snapshot, filters)
+    by_reviewer = facts.count_outcomes_by_reviewer(snapshot, filters)
+    reasons = facts.count_overrides_by_reason(snapshot, filters)
+    audits = facts.count_audit_outcomes(snapshot, filters)
+    bands = facts.count_outcomes_by_confidence_band(snapshot, filters)
+    items = facts.count_items_by_confidence_band(snapshot, filters)
+    pairs = facts.count_agreement_pairs(snapshot, filters)
     with reading(engine) as session:
-        by_day = queries.count_outcomes_by_day(session=session, filters=filters)
-        by_reviewer = queries.count_outcomes_by_reviewer(session=session, filters=filters)
-        reasons = queries.count_overrides_by_reason(session=session, filters=filters)
-        audits = queries.count_audit_outcomes(session=session, filters=filters)
-        bands = queries.count_outcomes_by_confidence_band(session=session, filters=filters)
-        items = queries.count_items_by_confidence_band(session=session, filters=filters)
-        pairs = queries.count_agreement_pairs(session=session, filters=filters)
-        queue = _queue_health(session, filters, now)
+        queue = _queue_health(session, now)
+    queue.throughput = facts.count_decisions_by_hour(snapshot, filters)
+    queue.review_times = review_times(facts.review_seconds_histogram(snapshot, filters))
     kinds: Counter[str] = Counter()
     for *_, outcome, count in by_day:
         kinds[outcome] += count
@@ -242,7 +247,8 @@ def review_times(rows: Iterable[tuple[Any, ...]]) -> list[ReviewTime]:
     ]
 
 
-def _queue_health(session: Any, filters: MetricsFilter, now: datetime) -> QueueHealth:
+def _queue_health(session: Any, now: datetime) -> QueueHealth:
+    """What waits and what is late, from the items' current state (not the snapshot)."""
     groups = queries.count_waiting_by_group(session=session)
     health = QueueHealth()
     depth: Counter[tuple[str, str]] = Counter()
@@ -254,8 +260,6 @@ def _queue_health(session: Any, filters: MetricsFilter, now: datetime) -> QueueH
     health.oldest_waiting_seconds = (now - oldest).total_seconds() if oldest else None
     cutoffs = _sla_cutoffs(session, {(g[0], g[1], g[2]) for g in groups}, now)
     health.past_sla = [row for row in queries.count_past_sla(session=session, cutoffs=cutoffs) if row[3]]
-    health.throughput = queries.count_decisions_by_hour(session=session, filters=filters)
-    health.review_times = review_times(queries.review_seconds_histogram(session=session, filters=filters))
     return health
 
 

@@ -12,9 +12,9 @@ from review.clock import utcnow
 from review.metrics import FINAL, error_estimates
 from review.permissions import Permission, require
 from review.statistics import Proportion, histogram_percentile, override_rate
-from storage.engine import reading
-from storage.repositories import metrics as queries
+from storage.repositories import snapshot_metrics as facts
 from storage.repositories.metrics import MetricsFilter
+from storage.snapshot import refreshed_snapshot
 
 Scope = tuple[str, str, str]
 
@@ -49,10 +49,10 @@ def metrics_summary(
     auto-approved outputs, per source/task/model version and in total."""
     require(actor, Permission.VIEW_DASHBOARD)
     filters = MetricsFilter(since=since)
-    with reading(engine) as session:
-        by_day = queries.count_outcomes_by_day(session=session, filters=filters)
-        audits = queries.count_audit_outcomes(session=session, filters=filters)
-        times = queries.review_seconds_histogram(session=session, filters=filters, by_scope=True)
+    snapshot = refreshed_snapshot(engine)
+    by_day = facts.count_outcomes_by_day(snapshot, filters)
+    audits = facts.count_audit_outcomes(snapshot, filters)
+    times = facts.review_seconds_histogram(snapshot, filters, by_scope=True)
     kinds: dict[Scope, Counter[str]] = defaultdict(Counter)
     for _day, source, task, model_version, outcome, count in by_day:
         kinds[(source, task, model_version or "(none)")][outcome] += count

@@ -1,22 +1,18 @@
-"""Aggregate queries behind the dashboard and `workbench metrics`: the database does the counting.
-
-Every query returns a few hundred rows at most (groups, not decisions), whatever the table size.
-"""
+"""Queries behind the dashboard: what waits now (GROUP BY in the database), and the immutable
+facts the columnar snapshot (storage/snapshot.py) is built from."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, false, func, literal
+from sqlalchemy import ColumnElement, and_, case, false, func, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from storage.models import Decision, Item
-from storage.repositories.decisions import settles_its_item
 
 WAITING_STATES = ("pending", "escalated")
-FINAL_OUTCOMES = ("approved", "edited", "rejected")
 Rows = list[tuple[Any, ...]]
 
 
@@ -31,155 +27,8 @@ class MetricsFilter:
     model_version: str | None = None
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def _floor(session: Session, value: Any) -> Any:
-    """Whole part of a non-negative number (PostgreSQL's CAST rounds, SQLite's truncates)."""
-    return cast(func.floor(value) if _dialect(session) == "postgresql" else value, Integer)
-
-
-def _utc(session: Session, moment: Any) -> Any:
-    """A stored time as UTC wall-clock time, whatever the session's time zone."""
-    return func.timezone("UTC", moment) if _dialect(session) == "postgresql" else moment
-
-
-def _day(session: Session) -> Any:
-    """The UTC day of a decision, as text YYYY-MM-DD."""
-    if _dialect(session) == "postgresql":
-        return func.to_char(_utc(session, col(Decision.decided_at)), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-%d", col(Decision.decided_at))
-
-
-def _hour(session: Session) -> Any:
-    """The UTC hour of a decision, as text YYYY-MM-DD HH."""
-    if _dialect(session) == "postgresql":
-        return func.to_char(_utc(session, col(Decision.decided_at)), "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", col(Decision.decided_at))
-
-
-def _human_decisions(filters: MetricsFilter, *columns: Any) -> Any:
-    """SELECT columns FROM decisions made by people (escalations, and each item's settling
-    decision) joined to their items, within the filters."""
-    statement = (
-        sa_select(*columns)
-        .select_from(Decision)
-        .join(Item, col(Item.id) == col(Decision.item_id))
-        .where(
-            col(Decision.reviewer).is_not(None),
-            (col(Decision.outcome) == "escalated") | settles_its_item(),
-        )
-    )
-    return _scoped(statement, filters)
-
-
-def _scoped(statement: Any, filters: MetricsFilter) -> Any:
-    if filters.since is not None:
-        statement = statement.where(col(Decision.decided_at) >= filters.since)
-    if filters.until is not None:
-        statement = statement.where(col(Decision.decided_at) < filters.until)
-    for name in ("source", "task", "model_version"):
-        value = getattr(filters, name)
-        if value is not None:
-            statement = statement.where(getattr(Item, name) == value)
-    return statement
-
-
 def _grouped(session: Session, statement: Any, keys: Sequence[Any]) -> Rows:
     return [tuple(row) for row in session.execute(statement.group_by(*keys).order_by(*keys))]
-
-
-def count_outcomes_by_day(*, session: Session, filters: MetricsFilter) -> Rows:
-    """(day, source, task, model_version, outcome, count) of human decisions."""
-    keys = [_day(session), col(Item.source), col(Item.task), col(Item.model_version), col(Decision.outcome)]
-    return _grouped(session, _human_decisions(filters, *keys, func.count()), keys)
-
-
-def count_outcomes_by_reviewer(*, session: Session, filters: MetricsFilter) -> Rows:
-    """(reviewer, outcome, count) of human decisions."""
-    keys = [col(Decision.reviewer), col(Decision.outcome)]
-    return _grouped(session, _human_decisions(filters, *keys, func.count()), keys)
-
-
-def count_overrides_by_reason(*, session: Session, filters: MetricsFilter) -> Rows:
-    """(reason_code, count) of edits and rejections."""
-    keys = [col(Decision.reason_code)]
-    statement = _human_decisions(filters, *keys, func.count()).where(
-        col(Decision.outcome).in_(("edited", "rejected"))
-    )
-    return _grouped(session, statement, keys)
-
-
-def count_audit_outcomes(*, session: Session, filters: MetricsFilter) -> Rows:
-    """(source, task, model_version, outcome, count) of settling decisions on audit samples."""
-    keys = [col(Item.source), col(Item.task), col(Item.model_version), col(Decision.outcome)]
-    statement = _human_decisions(filters, *keys, func.count()).where(
-        col(Item.route) == "audit", col(Decision.outcome).in_(FINAL_OUTCOMES)
-    )
-    return _grouped(session, statement, keys)
-
-
-def count_outcomes_by_confidence_band(*, session: Session, filters: MetricsFilter) -> Rows:
-    """(route, decile 0-10, outcome, count) of settling decisions on items with a confidence."""
-    band = _floor(session, col(Item.confidence) * 10)
-    keys = [col(Item.route), band, col(Decision.outcome)]
-    statement = _human_decisions(filters, *keys, func.count()).where(
-        col(Item.confidence).is_not(None), col(Decision.outcome).in_(FINAL_OUTCOMES)
-    )
-    return _grouped(session, statement, keys)
-
-
-def count_items_by_confidence_band(*, session: Session, filters: MetricsFilter) -> Rows:
-    """(decile 0-10, count) of items received in the period (what a threshold would route)."""
-    band = _floor(session, col(Item.confidence) * 10)
-    statement = sa_select(band, func.count()).select_from(Item).where(col(Item.confidence).is_not(None))
-    if filters.since is not None:
-        statement = statement.where(col(Item.received_at) >= filters.since)
-    if filters.until is not None:
-        statement = statement.where(col(Item.received_at) < filters.until)
-    for name in ("source", "task", "model_version"):
-        if getattr(filters, name) is not None:
-            statement = statement.where(getattr(Item, name) == getattr(filters, name))
-    return _grouped(session, statement, [band])
-
-
-def count_agreement_pairs(*, session: Session, filters: MetricsFilter) -> Rows:
-    """(task, first outcome, second outcome, count) over items two people reviewed independently."""
-    second = sa_select(
-        col(Decision.item_id).label("item_id"), col(Decision.outcome).label("outcome")
-    ).where(col(Decision.review_round) == 2).subquery()
-    keys = [col(Item.task), col(Decision.outcome), second.c.outcome]
-    statement = _scoped(
-        sa_select(*keys, func.count())
-        .select_from(Decision)
-        .join(Item, col(Item.id) == col(Decision.item_id))
-        .join(second, second.c.item_id == col(Decision.item_id))
-        .where(col(Decision.review_round) == 1, col(Item.reviews_required) == 2,
-               col(Decision.outcome).in_(FINAL_OUTCOMES), second.c.outcome.in_(FINAL_OUTCOMES)),
-        filters,
-    )
-    return _grouped(session, statement, keys)
-
-
-def review_seconds_histogram(*, session: Session, filters: MetricsFilter, by_scope: bool = False) -> Rows:
-    """(reviewer, whole seconds, count) — or (source, task, model_version, whole seconds, count)
-    with `by_scope` — review times exact to the second."""
-    seconds = _floor(session, col(Decision.review_seconds))
-    group = [col(Item.source), col(Item.task), col(Item.model_version)] if by_scope else [
-        col(Decision.reviewer)
-    ]
-    keys = [*group, seconds]
-    statement = _human_decisions(filters, *keys, func.count()).where(
-        col(Decision.review_seconds).is_not(None)
-    )
-    return _grouped(session, statement, keys)
-
-
-def count_decisions_by_hour(*, session: Session, filters: MetricsFilter) -> Rows:
-    """(hour, count) of human decisions: throughput."""
-    keys = [_hour(session)]
-    return _grouped(session, _human_decisions(filters, *keys, func.count()), keys)
 
 
 def count_waiting_by_group(*, session: Session) -> Rows:
@@ -214,3 +63,48 @@ def count_past_sla(
 
 def _impact_is(impact: str | None) -> ColumnElement[bool]:
     return col(Item.impact).is_(None) if impact is None else col(Item.impact) == impact
+
+
+DECISION_FACT_COLUMNS = (
+    "id", "item_id", "decided_at", "outcome", "reviewer", "reason_code", "review_seconds",
+    "review_round", "escalated", "source", "task", "model_version", "route", "confidence",
+    "reviews_required",
+)
+ITEM_FACT_COLUMNS = ("id", "received_at", "source", "task", "model_version", "confidence")
+
+
+def list_decision_facts_after(*, session: Session, after_id: int, limit: int) -> Rows:
+    """People's decisions after `after_id` in id order, with the item fields the dashboard groups
+    by; all of them are immutable, so a snapshot only ever appends."""
+    statement = (
+        sa_select(
+            col(Decision.id), col(Decision.item_id), col(Decision.decided_at), col(Decision.outcome),
+            col(Decision.reviewer), col(Decision.reason_code), col(Decision.review_seconds),
+            col(Decision.review_round), col(Decision.escalated), col(Item.source), col(Item.task),
+            col(Item.model_version), col(Item.route), col(Item.confidence), col(Item.reviews_required),
+        )
+        .join(Item, col(Item.id) == col(Decision.item_id))
+        .where(col(Decision.id) > after_id, col(Decision.reviewer).is_not(None))
+        .order_by(col(Decision.id))
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def list_item_facts_after(*, session: Session, after_id: int, limit: int) -> Rows:
+    """Items after `after_id` in id order with their immutable routing fields."""
+    statement = (
+        sa_select(col(Item.id), col(Item.received_at), col(Item.source), col(Item.task),
+                  col(Item.model_version), col(Item.confidence))
+        .where(col(Item.id) > after_id)
+        .order_by(col(Item.id))
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def get_last_ids(*, session: Session) -> tuple[int, int]:
+    """The newest decision and item ids (0 when there are none)."""
+    decision = session.execute(sa_select(func.max(Decision.id))).scalar_one() or 0
+    item = session.execute(sa_select(func.max(Item.id))).scalar_one() or 0
+    return int(decision), int(item)

@@ -27,6 +27,7 @@ from review.statistics import (
     percentile,
 )
 from storage.repositories.metrics import MetricsFilter
+from storage.snapshot import refreshed_snapshot
 from tests.factories import (
     OPERATOR,
     claim,
@@ -148,3 +149,18 @@ def test_only_leads_and_admins_see_the_metrics(engine):
         with pytest.raises(PermissionDenied):
             metrics_summary(engine, make_actor(role))
     assert metrics_summary(engine, make_actor(Role.LEAD)).scopes == []
+
+
+def test_the_snapshot_appends_new_decisions_and_starts_over_on_a_new_database(engine):
+    _decide_many(engine, 2, Action.APPROVE)
+    lead = make_actor(Role.LEAD)
+    first = dashboard_metrics(engine, lead, MetricsFilter())
+    _decide_many(engine, 1, Action.REJECT)
+    second = dashboard_metrics(engine, lead, MetricsFilter())
+    assert (first.override.total, second.override.total) == (2, 3)
+    assert second.override.successes == 1 and second.taken_at >= first.taken_at
+    snapshot = refreshed_snapshot(engine)
+    real = snapshot.last_decision_id
+    snapshot.last_decision_id += 1000  # as if the database behind the address had been replaced
+    assert refreshed_snapshot(engine).last_decision_id == real
+    assert dashboard_metrics(engine, lead, MetricsFilter()).override.total == 3

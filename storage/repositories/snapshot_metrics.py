@@ -1,0 +1,102 @@
+"""The dashboard's aggregations over the columnar snapshot: the same groups the domain expects,
+computed by DuckDB over decisions (`d`) and items (`i`) in memory."""
+
+from typing import Any
+
+from storage.repositories.metrics import MetricsFilter, Rows
+from storage.snapshot import Snapshot, naive_utc
+
+# A person's decision that counts: an escalation, or the decision that settled its item (the
+# first of two independent reviews does not; the second, or a senior's, does).
+_HUMAN = "(outcome = 'escalated' OR reviews_required = 1 OR review_round = 2 OR escalated)"
+_FINAL = "outcome IN ('approved', 'edited', 'rejected')"
+
+
+def _where(
+    filters: MetricsFilter, table: str = "", time_column: str = "decided_at"
+) -> tuple[str, list[Any]]:
+    prefix = f"{table}." if table else ""
+    clauses, parameters = ["TRUE"], []
+    if filters.since is not None:
+        clauses.append(f"{prefix}{time_column} >= ?")
+        parameters.append(naive_utc(filters.since))
+    if filters.until is not None:
+        clauses.append(f"{prefix}{time_column} < ?")
+        parameters.append(naive_utc(filters.until))
+    for name in ("source", "task", "model_version"):
+        value = getattr(filters, name)
+        if value is not None:
+            clauses.append(f"{prefix}{name} = ?")
+            parameters.append(value)
+    return " AND ".join(clauses), parameters
+
+
+def _grouped(snapshot: Snapshot, keys: str, filters: MetricsFilter, extra: str = "TRUE") -> Rows:
+    where, parameters = _where(filters)
+    return snapshot.query(
+        f"SELECT {keys}, count(*) FROM d WHERE {_HUMAN} AND {extra} AND {where} "
+        "GROUP BY ALL ORDER BY ALL NULLS FIRST",
+        parameters,
+    )
+
+
+def count_outcomes_by_day(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
+    """(day, source, task, model_version, outcome, count) of people's decisions."""
+    return _grouped(snapshot, "strftime(decided_at, '%Y-%m-%d'), source, task, model_version, outcome",
+                    filters)
+
+
+def count_outcomes_by_reviewer(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
+    """(reviewer, outcome, count)."""
+    return _grouped(snapshot, "reviewer, outcome", filters)
+
+
+def count_overrides_by_reason(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
+    """(reason_code, count) of edits and rejections."""
+    return _grouped(snapshot, "reason_code", filters, "outcome IN ('edited', 'rejected')")
+
+
+def count_audit_outcomes(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
+    """(source, task, model_version, outcome, count) of settling decisions on audit samples."""
+    return _grouped(snapshot, "source, task, model_version, outcome", filters,
+                    f"route = 'audit' AND {_FINAL}")
+
+
+def count_outcomes_by_confidence_band(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
+    """(route, decile 0-10, outcome, count) of settling decisions on items with a confidence."""
+    return _grouped(snapshot, "route, CAST(floor(confidence * 10) AS INTEGER), outcome", filters,
+                    f"confidence IS NOT NULL AND {_FINAL}")
+
+
+def review_seconds_histogram(snapshot: Snapshot, filters: MetricsFilter, by_scope: bool = False) -> Rows:
+    """(reviewer | source, task, model_version, whole seconds, count)."""
+    group = "source, task, model_version" if by_scope else "reviewer"
+    return _grouped(snapshot, f"{group}, CAST(floor(review_seconds) AS INTEGER)", filters,
+                    "review_seconds IS NOT NULL")
+
+
+def count_decisions_by_hour(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
+    """(UTC hour, count) of people's decisions."""
+    return _grouped(snapshot, "strftime(decided_at, '%Y-%m-%d %H')", filters)
+
+
+def count_agreement_pairs(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
+    """(task, first outcome, second outcome, count) over items two people reviewed independently."""
+    where, parameters = _where(filters, "a")
+    return snapshot.query(
+        "SELECT a.task, a.outcome, b.outcome, count(*) FROM d a JOIN d b "
+        "ON a.item_id = b.item_id AND a.review_round = 1 AND b.review_round = 2 "
+        f"WHERE a.reviews_required = 2 AND NOT a.escalated AND a.{_FINAL} AND b.{_FINAL} AND {where} "
+        "GROUP BY ALL ORDER BY ALL",
+        parameters,
+    )
+
+
+def count_items_by_confidence_band(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
+    """(decile 0-10, count) of items received in the period."""
+    where, parameters = _where(filters, time_column="received_at")
+    return snapshot.query(
+        f"SELECT CAST(floor(confidence * 10) AS INTEGER), count(*) FROM i "
+        f"WHERE confidence IS NOT NULL AND {where} GROUP BY ALL ORDER BY ALL",
+        parameters,
+    )
