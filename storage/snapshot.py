@@ -97,11 +97,16 @@ def _append_new_rows(engine: Engine, snapshot: Snapshot) -> None:
             # The database was emptied or replaced under the same address: start over.
             snapshot.decisions, snapshot.items = [], []
             snapshot.last_decision_id = snapshot.last_item_id = 0
-        while rows := list_decision_facts_after(session=session, after_id=snapshot.last_decision_id,
-                                                limit=BATCH):
+        # Asking only when the newest ids moved keeps a refresh with nothing new at two index
+        # lookups, whatever the planner makes of the range queries.
+        while snapshot.last_decision_id < last_decision and (rows := list_decision_facts_after(
+            session=session, after_id=snapshot.last_decision_id, limit=BATCH
+        )):
             snapshot.decisions.append(_table(rows, DECISION_FACT_COLUMNS, _DECISION_TYPES))
             snapshot.last_decision_id = rows[-1][0]
-        while rows := list_item_facts_after(session=session, after_id=snapshot.last_item_id, limit=BATCH):
+        while snapshot.last_item_id < last_item and (rows := list_item_facts_after(
+            session=session, after_id=snapshot.last_item_id, limit=BATCH
+        )):
             snapshot.items.append(_table(rows, ITEM_FACT_COLUMNS, _ITEM_TYPES))
             snapshot.last_item_id = rows[-1][0]
     if len(snapshot.decisions) != 1 or len(snapshot.items) != 1 or snapshot.taken_at is None:
