@@ -4,7 +4,7 @@ and the pause switch, for leads and admins."""
 import streamlit as st
 
 from review.permissions import Permission
-from ui.dashboard_data import DashboardFilters, load_dashboard_metrics
+from ui.dashboard_data import METRICS_TTL_SECONDS, DashboardFilters, load_dashboard_metrics
 from ui.dashboard_sections import (
     render_agreement,
     render_autonomy,
@@ -34,6 +34,8 @@ def render_dashboard() -> None:
         st.dataframe(snapshot.depths, hide_index=True)
     filters = _render_filters()
     metrics = load_dashboard_metrics(database_key(), get_engine(), actor, filters)
+    st.text(f"Decision metrics taken at {metrics.taken_at:%Y-%m-%d %H:%M:%S} UTC (kept for up to "
+            f"{METRICS_TTL_SECONDS} seconds; Refresh takes new ones).")
     overrides, errors, autonomy, agreement, queue, automation = st.tabs(TABS)
     with overrides:
         render_overrides(metrics, filters.period)

@@ -62,6 +62,7 @@ def test_a_lead_sees_the_metrics_charts_and_the_figures_behind_them(app_engine):
     override = labelled(at.metric, "Override rate").value
     assert override.endswith("%")
     assert any(text.startswith("Override rate: ") and "95% CI" in text for text in texts(at))
+    assert any(text.startswith("Decision metrics taken at ") for text in texts(at))
     assert any("Lowest safe threshold" in message.value for message in at.success) or at.warning
 
 
