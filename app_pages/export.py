@@ -24,7 +24,7 @@ def render_export() -> None:
     """The export form, the file it built, and the exports recorded so far."""
     actor = require_permission(Permission.EXPORT)
     st.title("Export")
-    st.text("One row per decided item, in the same columns and bytes as `workbench export`.")
+    st.caption("One row per decided item, in the same columns and bytes as `workbench export`.")
     request = _render_form()
     if request is not None:
         _build(actor, *request)
@@ -59,7 +59,8 @@ def _render_form() -> tuple[ExportFilter, ExportFormat, bool] | None:
     except WorkbenchError as error:
         st.error(str(error))
         return None
-    return filters, ExportFormat(file_format), redact
+    # The select box always has a choice; None only satisfies its type.
+    return filters, ExportFormat(file_format or ExportFormat.JSONL), redact
 
 
 def _chosen(value: str) -> str | None:

@@ -96,6 +96,8 @@ def _measure(kind: str, items: int, clients: int) -> list[object]:
     if errors:
         print(f"{kind}/{clients} clients: {len(errors)} errors, first: {errors[0]}", file=sys.stderr)
     cycles = sum(len(result.decides) for result in results)
+    if cycles != items:  # every item must be decided exactly once, or the figures mean nothing
+        print(f"{kind}/{clients} clients: {cycles} decisions for {items} items", file=sys.stderr)
     claims = [value for result in results for value in result.claims]
     decides = [value for result in results for value in result.decides]
     return [kind, servers_wanted, clients, cycles, cycles / elapsed,
@@ -115,7 +117,7 @@ def main() -> None:
     print(f"API claim+decide, {args.items} items per run; {machine_note()}")
     rows = [_measure(kind, args.items, int(clients))
             for kind in kinds(args.skip_postgres) for clients in args.clients.split(",")]
-    print_table(["database", "servers", "clients", "cycles", "cycles/s", "claim p50 ms",
+    print_table(["database", "servers", "clients", "items", "cycles/s", "claim p50 ms",
                  "claim p95 ms", "decide p50 ms", "decide p95 ms"], rows)
 
 

@@ -1,9 +1,10 @@
 """Export throughput and peak memory, per format, at two sizes, through `workbench export`'s code.
 
-    python bench/export_bench.py [--items 1000000] [--small 100000] [--database-url URL]
+    python bench/export_bench.py [--items 1000000] [--small 100000] [--database-url URL | --postgres]
 
 Loads `--items` demo items (with their decision history: about one decision per item) into a
-fresh database, unless `--database-url` names one that is already loaded. Then each export runs
+fresh SQLite database (`--postgres`: a fresh PostgreSQL schema), or into `--database-url` when
+that holds no decisions yet (one that does is exported as it is). Then each export runs
 in a child process of its own (the CLI's `main`, as `workbench export --include-auto` would
 run), which reports its own peak resident memory: flat memory means the large export peaks
 about where the small one does.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import Engine, func, select  # noqa: E402
 
 from bench.common import fresh_url, machine_note, print_table  # noqa: E402
 from review.actors import cli_actor  # noqa: E402
@@ -53,6 +54,28 @@ def _export(url: str, file_format: str, out: Path, after: int) -> tuple[int, flo
     return rows, float(values["ELAPSED"]), int(values["PEAK_KB"]) / 1024, out.stat().st_size
 
 
+def _prepare(url: str, items: int) -> int:
+    """Migrate the database and load demo data unless it holds decisions; the newest decision id."""
+    engine = create_database_engine(url)
+    try:
+        upgrade_to_head(engine)  # safe to repeat on a database that is already current
+        last = _last_decision_id(engine)
+        if last == 0:
+            started = time.perf_counter()
+            report = load_demo(engine, cli_actor(), items=items, days=60)
+            print(f"loaded {report.items:,} items and {report.decisions:,} decisions "
+                  f"in {time.perf_counter() - started:,.0f} s")
+            last = _last_decision_id(engine)
+        return last
+    finally:
+        engine.dispose()
+
+
+def _last_decision_id(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.max(Decision.id))).scalar_one() or 0
+
+
 def main() -> None:
     """Load (or reuse) a database, then export every format at both sizes."""
     parser = argparse.ArgumentParser(
@@ -60,21 +83,14 @@ def main() -> None:
     )
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
-    parser.add_argument("--database-url")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--database-url", help="export from this database (loaded first if empty)")
+    where.add_argument("--postgres", action="store_true", help="a fresh PostgreSQL schema")
     args = parser.parse_args()
     print(f"export bench; {machine_note()}")
     with ExitStack() as stack:
-        url = args.database_url or fresh_url(stack, "sqlite")
-        engine = create_database_engine(url)
-        if not args.database_url:
-            upgrade_to_head(engine)
-            started = time.perf_counter()
-            report = load_demo(engine, cli_actor(), items=args.items, days=60)
-            print(f"loaded {report.items:,} items and {report.decisions:,} decisions "
-                  f"in {time.perf_counter() - started:,.0f} s")
-        with engine.connect() as connection:
-            last = int(connection.execute(select(func.max(Decision.id))).scalar_one())
-        engine.dispose()
+        url = args.database_url or fresh_url(stack, "postgresql" if args.postgres else "sqlite")
+        last = _prepare(url, args.items)
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="export-bench-")))
         rows = []
         for file_format in ("jsonl", "csv", "parquet"):

@@ -35,6 +35,7 @@ class Receiver(ThreadingHTTPServer):
 
     secret = ""
     received: set[int]
+    posts = 0  # every verified POST: more than len(received) means something came twice
     bad = 0
 
 
@@ -44,6 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if verify(server.secret, body, self.headers.get(SIGNATURE_HEADER, "")):
             server.received.add(json.loads(body)["id"])
+            server.posts += 1
             self.send_response(204)
         else:
             server.bad += 1
@@ -74,7 +76,8 @@ def _measure(kind: str, decisions: int) -> list[object]:
             pass
         elapsed = time.perf_counter() - started
     delivered = len(receiver.received)
-    return [kind, decisions, delivered, receiver.bad, elapsed, delivered / elapsed]
+    repeats = receiver.posts - delivered
+    return [kind, decisions, delivered, repeats, receiver.bad, elapsed, delivered / elapsed]
 
 
 def main() -> None:
@@ -87,7 +90,9 @@ def main() -> None:
     args = parser.parse_args()
     print(f"webhook deliveries, one worker; {machine_note()}")
     rows = [_measure(kind, args.decisions) for kind in kinds(args.skip_postgres)]
-    print_table(["database", "decisions", "delivered", "bad signatures", "seconds", "deliveries/s"], rows)
+    headers = ["database", "decisions", "delivered", "repeats", "bad signatures", "seconds",
+               "deliveries/s"]
+    print_table(headers, rows)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from review.enums import OUTCOME_OF_ACTION, Action, ItemState, Outcome
 from review.errors import InvalidRequest, NotFound, PermissionDenied
 from review.feed import is_final_decision
 from review.permissions import Permission, require
-from review.queue import ensure_lease
+from review.queue import ensure_lease, review_round_of
 from review.records import check_json_value, check_text
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
@@ -63,7 +63,7 @@ def decide(
         policy = get_effective_policy(session=session, source=item.source, task=item.task)
         _check_request(request, item, policy.reason_codes)
         decision = _decision_row(actor, item, request, now)
-        decision.review_round = _round_of(item)
+        decision.review_round = review_round_of(item)
         lock_decision_order(session=session)
         session.add(decision)
         _apply_to_item(item, decision, actor, now)
@@ -84,13 +84,9 @@ def decide(
         return result
 
 
-def _round_of(item: Item) -> int:
-    """2 for the second of two independent reviews, else 1 (an escalated item's senior too)."""
-    return 2 if item.state == ItemState.PENDING and item.first_reviewer is not None else 1
-
-
 def _check_may_decide(actor: Actor, item: Item, action: Action) -> None:
-    if item.state == ItemState.PENDING and item.first_reviewer == actor.identity:
+    # Four eyes: whoever made the first of two reviews settles the item in no queue.
+    if item.first_reviewer is not None and item.first_reviewer == actor.identity:
         raise PermissionDenied("the second review must be made by someone else")
     if item.state == ItemState.ESCALATED:
         require(actor, Permission.DECIDE_ESCALATIONS)

@@ -53,12 +53,19 @@ def read_decision_feed(
     return decisions, (decisions[-1]["id"] if decisions else after)
 
 
+def is_first_of_two_reviews(decision: Decision, item: Item) -> bool:
+    """Whether a decision is the first of two independent reviews (it does not settle the item)."""
+    return (
+        item.reviews_required == 2
+        and decision.review_round == 1
+        and not decision.escalated
+        and decision.outcome != Outcome.ESCALATED
+    )
+
+
 def is_final_decision(decision: Decision, item: Item) -> bool:
     """Whether a decision settles its item: not an escalation, nor the first of two reviews."""
-    if decision.outcome == Outcome.ESCALATED:
-        return False
-    first_of_two = item.reviews_required == 2 and decision.review_round == 1 and not decision.escalated
-    return not first_of_two
+    return decision.outcome != Outcome.ESCALATED and not is_first_of_two_reviews(decision, item)
 
 
 def decision_payload(decision: Decision, item: Item) -> dict[str, Any]:

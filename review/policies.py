@@ -110,6 +110,21 @@ def _pick(new: T | None, old: T) -> T:
     return old if new is None else new
 
 
+def _validate_sla_minutes(change: PolicyChange) -> None:
+    for impact in ("high", "medium", "low"):
+        name = f"sla_minutes_{impact}"
+        minutes = getattr(change, name)
+        if minutes is None:
+            continue
+        whole = isinstance(minutes, int) and not isinstance(minutes, bool)
+        if not whole or not 1 <= minutes <= MAX_SLA_MINUTES:
+            raise InvalidRequest(
+                f"'{name}' (how long a {impact}-impact item may wait) must be a whole number "
+                f"of minutes from 1 to {MAX_SLA_MINUTES}, got {minutes!r}",
+                field=name,
+            )
+
+
 def _validate_change(source: str, task: str, change: PolicyChange) -> None:
     for name, value in (("source", source), ("task", task)):
         if not value.strip():
@@ -128,11 +143,7 @@ def _validate_change(source: str, task: str, change: PolicyChange) -> None:
     for name, rate in rates:
         if rate is not None and not (math.isfinite(rate) and 0 <= rate <= 1):
             raise InvalidRequest(f"'{name}' must be between 0 and 1, got {rate}", field=name)
-    for impact in ("high", "medium", "low"):
-        minutes = getattr(change, f"sla_minutes_{impact}")
-        if minutes is not None and not 1 <= minutes <= MAX_SLA_MINUTES:
-            raise InvalidRequest(f"the {impact}-impact SLA must be 1 to {MAX_SLA_MINUTES} minutes, "
-                                 f"got {minutes}", field=f"sla_minutes_{impact}")
+    _validate_sla_minutes(change)
     for code in change.add_reason_codes:
         check_text("reason_code", code)
         if not code.strip() or len(code) > REASON_CODE_MAX_LENGTH:

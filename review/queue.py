@@ -61,6 +61,9 @@ class HeldItem:
     guidelines: str
     reason_codes: list[str]
     escalation: Escalation | None
+    # 2 when this is the second of two independent reviews (the first reviewer's decision is
+    # deliberately not shown: the second person judges the AI output on its own).
+    review_round: int = 1
 
 
 def claim_next(
@@ -73,13 +76,13 @@ def claim_next(
     with writing(engine) as session:
         item = get_held_item(session=session, holder=actor.identity, state=state, now=now)
         if item is None:
-            # Nobody clears their own escalation, so a senior never sees items they escalated.
-            # Nor the second of two reviews of an item they reviewed first.
+            # Nobody clears their own escalation, so a senior never sees items they escalated;
+            # and whoever made the first of two reviews never gets the item again, in either queue.
             escalations = queue is Queue.ESCALATIONS
             item = get_next_claimable_item(
                 session=session, state=state, now=now,
                 exclude_escalated_by=actor.identity if escalations else None,
-                exclude_first_reviewer=None if escalations else actor.identity,
+                exclude_first_reviewer=actor.identity,
             )
             if item is None:
                 return None
@@ -129,6 +132,11 @@ def ensure_lease(item: Item | None, actor: Actor, lease_id: str, now: datetime) 
         raise LeaseLost("your lease on this item expired; claim it again")
 
 
+def review_round_of(item: Item) -> int:
+    """The round the next decision on a waiting item belongs to: 2 once a first review is in."""
+    return 2 if item.state == ItemState.PENDING and item.first_reviewer is not None else 1
+
+
 def _lease(item: Item, actor: Actor, now: datetime) -> None:
     item.lease_id = str(uuid.uuid4())
     item.lease_holder = actor.identity
@@ -141,6 +149,8 @@ def _held_item(session: Session, item: Item) -> HeldItem:
     # Guidelines and reason codes come from the policy in force now, not the one that routed
     # the item: a lead's new reason code must be usable on items already waiting.
     policy = get_effective_policy(session=session, source=item.source, task=item.task)
+    review_round = review_round_of(item)
+    reason = reason_shown_to_reviewer(Route(item.route), item.route_reason)
     return HeldItem(
         item_id=item.id,
         lease_id=item.lease_id,
@@ -153,10 +163,11 @@ def _held_item(session: Session, item: Item) -> HeldItem:
         output=item.output,
         confidence=item.confidence,
         impact=item.impact,
-        routing_reason=reason_shown_to_reviewer(Route(item.route), item.route_reason),
+        routing_reason=f"{reason}; second, independent review" if review_round == 2 else reason,
         guidelines=policy.guidelines,
         reason_codes=list(policy.reason_codes),
         escalation=_escalation_of(session, item),
+        review_round=review_round,
     )
 
 

@@ -18,7 +18,7 @@ from review.actors import Actor
 from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.errors import InvalidRequest
-from review.feed import decision_payload
+from review.feed import decision_payload, is_first_of_two_reviews
 from review.permissions import Permission, require
 from storage.engine import reading, writing
 from storage.models import Decision, Item, Webhook, WebhookDelivery
@@ -98,8 +98,13 @@ def register_webhook(
 def enqueue_deliveries(
     session: Session, decisions: Iterable[tuple[Decision, Item]], now: datetime
 ) -> int:
-    """Write outbox rows for decisions on items whose source has a webhook (caller's transaction)."""
-    pairs = list(decisions)
+    """Write outbox rows for decisions on items whose source has a webhook (caller's transaction).
+
+    The first of two independent reviews is not sent: upstream acts on what it receives, and
+    that review is not the item's decision (the second, or a senior's, is).
+    """
+    pairs = [(decision, item) for decision, item in decisions
+             if not is_first_of_two_reviews(decision, item)]
     hooks = get_active_webhooks_by_source(session=session, sources={item.source for _, item in pairs})
     rows = [
         {"webhook_id": hooks[item.source].id, "decision_id": decision.id, "item_id": item.id,

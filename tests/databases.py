@@ -20,7 +20,8 @@ def postgres_admin_url() -> str:
 @contextmanager
 def postgres_schema_url() -> Iterator[str]:
     """A URL whose connections use a new, empty schema; the schema is dropped afterwards."""
-    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    # pre_ping: a PostgreSQL restart during the run must not break dropping the schema afterwards.
+    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     try:
         with admin.connect() as connection:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import create_engine, text
 
 from tests.browser.server import Server, free_port, run_workbench
 from tests.databases import database_url
@@ -54,9 +54,15 @@ class ApiServer:
         """Run a `workbench` command against this server's database; its standard output."""
         return run_workbench(self.server.directory, *args, database_url=self.db_url).stdout
 
-    def engine(self) -> Engine:
-        """A direct connection to the database, for looking behind the API."""
-        return create_engine(self.db_url)
+    def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Run one statement straight on the database (to look behind the API); its rows, if any."""
+        engine = create_engine(self.db_url)
+        try:
+            with engine.begin() as connection:
+                result = connection.execute(text(sql), params)
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            engine.dispose()
 
 
 def start_api_server(directory: Path, db_url: str, extra_env: dict[str, str] | None = None) -> ApiServer:

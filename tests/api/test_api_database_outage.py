@@ -28,6 +28,15 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ApiServe
             proxy.close()
 
 
+# Every other route, each with a token that may use it: all answer 503 while the database is away.
+OTHER_ROUTES = [
+    ("reader", "GET", "/api/v1/items/{source}/before"),
+    ("reader", "GET", "/api/v1/decisions"),
+    ("review1", "POST", "/api/v1/claims"),
+    ("review1", "POST", "/api/v1/items/1/decision"),
+]
+
+
 def _health(client: httpx.Client) -> int:
     return client.get("/api/v1/health").status_code
 
@@ -51,6 +60,12 @@ def test_health_is_503_while_the_database_is_down_and_the_app_recovers(
         down = client.get("/api/v1/health")
         assert down.json() == {"status": "degraded", "database": "unreachable"}
         refused = client.post("/api/v1/items", json=record(source, "during"))
+        for token, method, path in OTHER_ROUTES:
+            with api.client(token) as other:
+                answer = other.request(method, path.format(source=source))
+            assert answer.status_code == 503, (path, answer.text)
+            assert "database" in answer.json()["error"]
+            assert_no_trace(answer)
         assert refused.status_code == 503, refused.text
         assert "database" in refused.json()["error"]
         assert_no_trace(refused)

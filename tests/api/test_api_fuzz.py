@@ -3,10 +3,12 @@
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
-from tests.api.conftest import ApiServer
+from tests.api.conftest import ApiServer, start_api_server
+from tests.databases import database_url
 
 # Which token fuzzes which routes: each route is fuzzed past authentication, with the scope it needs.
 TARGETS = [
@@ -16,9 +18,23 @@ TARGETS = [
 ]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """A server of its own: fuzzing ingests odd high-impact items and claims them, which would
+    jump the queue of the other API tests sharing theirs."""
+    directory = tmp_path_factory.mktemp(f"fuzz-{request.param}")
+    with database_url(str(request.param), directory) as url:
+        api = start_api_server(directory, url)
+        try:
+            yield api
+        finally:
+            api.server.stop()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("token", "paths"), TARGETS, ids=[token for token, _ in TARGETS])
-def test_no_generated_request_gets_a_server_error(api: ApiServer, token: str, paths: str) -> None:
+def test_no_generated_request_gets_a_server_error(fuzzed: ApiServer, token: str, paths: str) -> None:
+    api = fuzzed
     command = [shutil.which("schemathesis") or sys.executable, "run"]
     if command[0] == sys.executable:
         command[1:1] = ["-m", "schemathesis.cli"]
@@ -30,4 +46,5 @@ def test_no_generated_request_gets_a_server_error(api: ApiServer, token: str, pa
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "No issues found" in result.stdout or "passed" in result.stdout, result.stdout[-2000:]
+    assert "No issues found" in result.stdout, result.stdout[-2000:]
+    assert " 0 passed" not in result.stdout, result.stdout[-2000:]  # something was really sent

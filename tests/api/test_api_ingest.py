@@ -28,6 +28,7 @@ def test_one_record_then_a_list_with_a_duplicate_and_a_bad_record(api: ApiServer
     assert (answer["accepted"], answer["duplicates"]) == (1, 1)
     assert [(r["index"], r["field"]) for r in answer["rejected"]] == [(2, "confidence"), (3, "output")]
     assert "confidence" in answer["rejected"][0]["error"]
+    assert "output" in answer["rejected"][1]["error"]
     assert status.status_code == 200 and status.json()["state"] == "pending"
 
 

@@ -35,8 +35,15 @@ def test_a_claim_gives_what_the_review_page_shows(api: ApiServer) -> None:
         # Claiming again while holding an item gives the same item and lease.
         again = _claim(client)
         assert again is not None and (again["lease"], again["item"]["id"]) == (claim["lease"], item["id"])
-        client.post(f"/api/v1/items/{item['id']}/decision",
-                    json={"lease": claim["lease"], "action": "approve"})
+        approved = client.post(f"/api/v1/items/{item['id']}/decision",
+                               json={"lease": claim["lease"], "action": "approve"})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["decision"] == "approved"
+    with api.client("reader") as reader:
+        status = reader.get(item_path(source, "only")).json()
+    assert status["state"] == "decided" and not status["in_review"]
+    assert status["decision"]["decision"] == "approved"
+    assert status["decision"]["id"] == approved.json()["decision_id"]
 
 
 def test_decision_rules_and_leases(api: ApiServer) -> None:
@@ -52,6 +59,9 @@ def test_decision_rules_and_leases(api: ApiServer) -> None:
         no_rationale = mine.post(path, json={"lease": claim["lease"], "action": "edit",
                                              "output": {"label": "x"}, "reason_code": "incomplete"})
         bad_action = mine.post(path, json={"lease": claim["lease"], "action": "shrug"})
+        bare_escalation = mine.post(path, json={"lease": claim["lease"], "action": "escalate"})
+        escalation_without_why = mine.post(path, json={"lease": claim["lease"], "action": "escalate",
+                                                       "reason_code": "tone"})
         decided = mine.post(path, json={"lease": claim["lease"], "action": "reject",
                                         "reason_code": "hallucination", "rationale": "Made up."})
         again = mine.post(path, json={"lease": claim["lease"], "action": "approve"})
@@ -60,12 +70,37 @@ def test_decision_rules_and_leases(api: ApiServer) -> None:
     assert (no_reason.status_code, no_reason.json()["field"]) == (422, "reason_code")
     assert (no_rationale.status_code, no_rationale.json()["field"]) == (422, "rationale")
     assert (bad_action.status_code, bad_action.json()["field"]) == (422, "action")
+    assert (bare_escalation.status_code, bare_escalation.json()["field"]) == (422, "reason_code")
+    assert (escalation_without_why.status_code, escalation_without_why.json()["field"]) == (422, "rationale")
+    assert "rationale" in escalation_without_why.json()["error"]
     assert decided.status_code == 200 and decided.json()["decision"] == "rejected"
     assert again.status_code == 409
-    for response in (stolen, wrong, no_reason, no_rationale, bad_action, again):
+    for response in (stolen, wrong, no_reason, no_rationale, bad_action, bare_escalation,
+                     escalation_without_why, again):
         assert_no_trace(response)
     assert status.json()["state"] == "decided"
     assert status.json()["decision"]["decision"] == "rejected"
+
+
+def test_an_expired_lease_is_409_and_the_item_can_be_claimed_again(api: ApiServer) -> None:
+    source = fresh_source()
+    _ingest(api, [record(source, "late", impact="high")])
+    with api.client("review1") as client:
+        claim = _claim(client)
+        assert claim is not None and claim["item"]["source"] == source
+        # Let the lease run out without waiting ten minutes: it ends when it began.
+        api.rows("UPDATE item SET lease_expires_at = claimed_at WHERE id = :id", id=claim["item"]["id"])
+        late = client.post(f"/api/v1/items/{claim['item']['id']}/decision",
+                           json={"lease": claim["lease"], "action": "approve"})
+        again = _claim(client)
+    assert late.status_code == 409 and "expired" in late.json()["error"], late.text
+    assert_no_trace(late)
+    assert again is not None and again["item"]["id"] == claim["item"]["id"]
+    assert again["lease"] != claim["lease"]
+    with api.client("review1") as client:
+        done = client.post(f"/api/v1/items/{claim['item']['id']}/decision",
+                           json={"lease": again["lease"], "action": "approve"})
+    assert done.status_code == 200, done.text
 
 
 def test_two_reviewers_in_parallel_empty_the_queue_without_doubles(api: ApiServer) -> None:
@@ -90,6 +125,12 @@ def test_two_reviewers_in_parallel_empty_the_queue_without_doubles(api: ApiServe
         thread.join(timeout=300)
     assert errors == []
     assert [item for item, times in Counter(decided).items() if times > 1] == []
+    for token in ("review1", "review2"):  # the queue is empty now, for both
+        with api.client(token) as client:
+            assert client.post("/api/v1/claims").status_code == 204
+    ours = api.rows("SELECT d.item_id FROM decision d JOIN item i ON i.id = d.item_id "
+                    "WHERE i.source = :source", source=source)
+    assert len(ours) == len({row[0] for row in ours}) == 150
     with api.client("reader") as reader:
         states = {reader.get(f"/api/v1/items/{source}/p-{n}").json()["state"] for n in range(150)}
     assert states == {"decided"}
@@ -104,6 +145,7 @@ def test_the_feed_gives_every_decision_once_while_decisions_are_written(api: Api
         while start.json()["decisions"]:  # skip to the end of what earlier tests wrote
             start = reader.get("/api/v1/decisions", params={"after": cursor, "limit": 1000})
             cursor = start.json()["next"]
+    start_cursor = cursor
     done = threading.Event()
 
     def write() -> None:
@@ -128,9 +170,12 @@ def test_the_feed_gives_every_decision_once_while_decisions_are_written(api: Api
                 break
     writer.join()
     assert seen == sorted(seen) and len(seen) == len(set(seen))
+    every_decision = {row[0] for row in api.rows("SELECT id FROM decision WHERE id > :after",
+                                                 after=int(start_cursor))}
+    assert set(seen) == every_decision
     with api.client("reader") as reader:
         ours = {reader.get(f"/api/v1/items/{source}/f-{n}").json()["decision"]["id"] for n in range(80)}
-    assert ours <= set(seen)
+    assert ours <= set(seen) and len(ours) == 80
 
 
 def test_an_item_id_beyond_any_stored_id_is_404_not_a_crash(api: ApiServer) -> None:

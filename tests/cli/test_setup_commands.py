@@ -87,8 +87,25 @@ def test_policy_set_sla_second_reviews_and_four_eyes(initialised):
     assert "second reviews of audits 20.0%" in block and "four-eyes on high impact on" in block
     initialised("policy", "set", "--source", "s", "--task", "t", "--no-four-eyes")
     assert "four-eyes on high impact off" in initialised("policy", "show").out.split("s/t v2:")[1]
-    refused = initialised("policy", "set", "--source", "s", "--task", "t", "--sla-minutes-medium", "0")
-    assert refused_in_one_line(refused) and "medium-impact SLA" in refused.err
+    assert "s/t v3" not in initialised("policy", "show").out
+
+
+@pytest.mark.parametrize(
+    "option, minutes",
+    [("--sla-minutes-high", "-5"), ("--sla-minutes-medium", "0"), ("--sla-minutes-low", "999999999")],
+)
+def test_policy_set_refuses_an_sla_that_is_not_a_positive_duration_naming_it(
+    initialised, option, minutes
+):
+    run = initialised("policy", "set", "--source", "s", "--task", "t", option, minutes)
+    field = option.removeprefix("--").replace("-", "_")
+    assert refused_in_one_line(run) and f"'{field}'" in run.err and minutes in run.err
+    assert "s/t" not in initialised("policy", "show").out
+
+
+def test_policy_set_refuses_an_sla_that_is_not_a_whole_number(initialised):
+    run = initialised("policy", "set", "--source", "s", "--task", "t", "--sla-minutes-high", "1.5")
+    assert run.code == 2 and "--sla-minutes-high" in run.err
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from review.decisions import DecisionRequest, decide
 from review.enums import Action, ItemState, Outcome, Queue, Role
 from review.errors import InvalidRequest, LeaseLost, PermissionDenied
 from review.export import export_rows
+from review.policies import PolicyChange, set_policy
 from review.queue import claim_next, held_item
 from storage.repositories.export_rows import ExportFilter
 from tests.factories import (
@@ -198,3 +199,78 @@ def test_review_time_is_measured_from_the_claim(engine):
     decide_held(engine, reviewer, held, now=start + timedelta(seconds=90))
     [row] = _export(engine)
     assert row["review_seconds"] == pytest.approx(90)
+
+
+def _four_eyes_item(engine, **record: object) -> int:
+    set_policy(engine, OPERATOR, "helpdesk-ai", "ticket-triage",
+               PolicyChange(four_eyes_high_impact=True))
+    four_eyes = make_record(impact="high", **record)
+    ingest(engine, four_eyes)
+    item = stored_item(engine, four_eyes["external_id"])
+    assert item.id is not None and item.reviews_required == 2
+    return item.id
+
+
+def test_two_people_decide_a_four_eyes_item_and_the_second_decision_settles_it(engine):
+    item_id = _four_eyes_item(engine, output={"category": "account"})
+    first, second = make_actor(Role.REVIEWER), make_actor(Role.REVIEWER)
+    held = claim(engine, first)
+    result = decide_held(engine, first, held, Action.EDIT, output={"category": "billing"})
+    assert (result.outcome, result.item_state) == (Outcome.EDITED, ItemState.PENDING)
+    waiting = stored_item(engine, held.external_id)
+    assert (waiting.state, waiting.first_reviewer, waiting.lease_holder) == (
+        "pending", first.identity, None
+    )
+    assert _export(engine) == []  # not decided yet
+    assert claim_next(engine, first) is None
+
+    again = claim(engine, second)
+    assert (again.item_id, again.output) == (item_id, {"category": "account"})
+    result = decide_held(engine, second, again, Action.APPROVE)
+    assert (result.outcome, result.item_state) == (Outcome.APPROVED, ItemState.DECIDED)
+    rows = [(d.review_round, d.outcome, d.reviewer) for d in stored_decisions(engine, item_id)]
+    assert rows == [(1, "edited", first.identity), (2, "approved", second.identity)]
+    [row] = _export(engine)
+    assert (row["decision"], row["reviewer"], row["final_output"]) == (
+        "approved", second.identity, {"category": "account"}
+    )
+
+
+def test_the_first_reviewer_cannot_decide_the_second_round_with_their_old_lease(engine):
+    _four_eyes_item(engine)
+    first = make_actor(Role.REVIEWER)
+    held = claim(engine, first)
+    decide_held(engine, first, held)
+    with pytest.raises(LeaseLost):
+        decide_held(engine, first, held)
+    assert [d.review_round for d in stored_decisions(engine)] == [1]
+
+
+def test_an_escalation_in_the_first_round_is_settled_by_the_senior(engine):
+    item_id = _four_eyes_item(engine)
+    reviewer, senior = make_actor(Role.REVIEWER), make_actor(Role.SENIOR)
+    decide_held(engine, reviewer, claim(engine, reviewer), Action.ESCALATE)
+    assert claim_next(engine, make_actor(Role.REVIEWER)) is None  # not back in the review queue
+    taken = claim(engine, senior, Queue.ESCALATIONS)
+    assert taken.review_round == 1
+    result = decide_held(engine, senior, taken, Action.REJECT)
+    assert result.item_state is ItemState.DECIDED
+    rows = [(d.review_round, d.outcome, d.escalated) for d in stored_decisions(engine, item_id)]
+    assert rows == [(1, "escalated", False), (1, "rejected", True)]
+    [row] = _export(engine)
+    assert (row["decision"], row["reviewer"], row["escalated"]) == ("rejected", senior.identity, True)
+
+
+def test_an_escalation_in_the_second_round_is_settled_by_the_senior(engine):
+    item_id = _four_eyes_item(engine)
+    first, second, senior = (make_actor(Role.REVIEWER), make_actor(Role.REVIEWER),
+                             make_actor(Role.SENIOR))
+    decide_held(engine, first, claim(engine, first), Action.APPROVE)
+    result = decide_held(engine, second, claim(engine, second), Action.ESCALATE)
+    assert result.item_state is ItemState.ESCALATED
+    decide_held(engine, senior, claim(engine, senior, Queue.ESCALATIONS), Action.APPROVE)
+    rows = [(d.review_round, d.outcome, d.reviewer) for d in stored_decisions(engine, item_id)]
+    assert rows[:2] == [(1, "approved", first.identity), (2, "escalated", second.identity)]
+    assert rows[2][1:] == ("approved", senior.identity)
+    [row] = _export(engine)
+    assert (row["decision"], row["reviewer"], row["escalated"]) == ("approved", senior.identity, True)

@@ -32,9 +32,12 @@ def exported(engine, tmp_path: Path) -> dict[ExportFormat, Path]:
     """A demo history of a few hundred items plus one rejection whose rationale is a formula."""
     load_demo(engine, OPERATOR, items=300, days=10)
     ingest(engine, make_record(impact="high", **MARKED))
+    marked_id = stored_item(engine, MARKED["external_id"]).id
     reviewer = make_actor(Role.SENIOR)
-    decide_held(engine, reviewer, claim(engine, reviewer), Action.REJECT, reason_code="other",
-                rationale=FORMULA)
+    # Demo items wait in the queue too: approve those claimed before the marked one.
+    while (held := claim(engine, reviewer)).item_id != marked_id:
+        decide_held(engine, reviewer, held)
+    decide_held(engine, reviewer, held, Action.REJECT, reason_code="other", rationale=FORMULA)
     paths = {}
     for file_format in ExportFormat:
         path = tmp_path / f"labelled.{file_format.value}"

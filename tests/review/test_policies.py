@@ -16,6 +16,7 @@ from tests.factories import (
     decide_held,
     ingest,
     make_actor,
+    make_audit_record,
     make_auto_record,
     make_record,
     stored_item,
@@ -90,7 +91,7 @@ def test_pausing_the_default_pauses_scopes_without_their_own_policy(engine):
     assert ingest(engine, make_auto_record(source="new-ai")).routes == {"review": 1}
 
 
-@pytest.mark.parametrize("name", ["threshold", "audit_rate"])
+@pytest.mark.parametrize("name", ["threshold", "audit_rate", "second_review_rate"])
 def test_a_rate_outside_zero_to_one_is_refused_by_name(engine, name):
     for value in (-0.1, 1.5, math.nan, math.inf):
         with pytest.raises(InvalidRequest) as caught:
@@ -121,3 +122,50 @@ def test_added_reason_codes_become_usable_on_items_already_waiting(engine):
     result = decide_held(engine, reviewer, held, Action.REJECT, reason_code="pii_leak")
     assert result.outcome == "rejected"
     assert claim_next(engine, reviewer) is None
+
+
+def test_sla_second_reviews_and_four_eyes_start_from_safe_defaults(engine):
+    [default] = list_policies(engine, OPERATOR)
+    assert (default.sla_minutes_high, default.sla_minutes_medium, default.sla_minutes_low) == (
+        60, 240, 1440
+    )
+    assert (default.second_review_rate, default.four_eyes_high_impact) == (0.0, False)
+
+
+def test_sla_second_reviews_and_four_eyes_are_set_and_kept_by_later_versions(engine):
+    set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(
+        sla_minutes_high=15, sla_minutes_low=2880, second_review_rate=0.2,
+        four_eyes_high_impact=True,
+    ))
+    later = set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(threshold=0.7))
+    newest = {(p.source, p.task): p for p in list_policies(engine, OPERATOR)}[(SOURCE, TASK)]
+    for policy in (later, newest):
+        assert (policy.version, policy.sla_minutes_high, policy.sla_minutes_medium,
+                policy.sla_minutes_low) == (2, 15, 240, 2880)
+        assert (policy.second_review_rate, policy.four_eyes_high_impact) == (0.2, True)
+    off = set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(four_eyes_high_impact=False))
+    assert not off.four_eyes_high_impact and off.sla_minutes_high == 15
+
+
+@pytest.mark.parametrize("impact", ["high", "medium", "low"])
+def test_an_sla_that_is_not_a_positive_whole_number_of_minutes_is_refused_by_name(engine, impact):
+    name = f"sla_minutes_{impact}"
+    for value in (-5, 0, 10**9, 1.5, True):
+        with pytest.raises(InvalidRequest) as caught:
+            set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(**{name: value}))
+        assert caught.value.field == name and name in str(caught.value)
+    assert [p.source for p in list_policies(engine, OPERATOR)] == ["*"]
+
+
+def test_ingest_stores_how_many_people_must_review_each_item(engine):
+    set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(
+        four_eyes_high_impact=True, audit_rate=1.0, second_review_rate=1.0,
+    ))
+    high, medium, audit = make_record(impact="high"), make_record(), make_audit_record()
+    ingest(engine, high, medium, audit)
+    required = {key: stored_item(engine, record["external_id"]).reviews_required
+                for key, record in (("high", high), ("medium", medium), ("audit", audit))}
+    assert required == {"high": 2, "medium": 1, "audit": 2}
+    # A later policy change does not re-route items already waiting.
+    set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(four_eyes_high_impact=False))
+    assert stored_item(engine, high["external_id"]).reviews_required == 2

@@ -8,8 +8,10 @@ import pytest
 from review.clock import utcnow
 from review.enums import Action, Queue, Role
 from review.errors import LeaseLost, PermissionDenied
+from review.policies import PolicyChange, set_policy
 from review.queue import LEASE_DURATION, claim_next, held_item, renew_lease
 from tests.factories import (
+    OPERATOR,
     claim,
     decide_held,
     ingest,
@@ -161,3 +163,48 @@ def test_the_review_queue_never_offers_escalated_items(engine):
     reviewer = make_actor(Role.REVIEWER)
     decide_held(engine, reviewer, claim(engine, reviewer), Action.ESCALATE)
     assert claim_next(engine, make_actor(Role.SENIOR)) is None
+
+
+def _four_eyes_item(engine, **record: object) -> str:
+    set_policy(engine, OPERATOR, "helpdesk-ai", "ticket-triage",
+               PolicyChange(four_eyes_high_impact=True))
+    four_eyes = make_record(impact="high", **record)
+    ingest(engine, four_eyes)
+    return four_eyes["external_id"]
+
+
+def test_the_first_of_two_reviewers_is_never_offered_the_item_again(engine):
+    four_eyes = _four_eyes_item(engine)
+    ordinary = make_record(impact="low")
+    ingest(engine, ordinary)
+    first, second = make_actor(Role.REVIEWER), make_actor(Role.REVIEWER)
+    held = claim(engine, first)
+    assert (held.external_id, held.review_round) == (four_eyes, 1)
+    assert held.routing_reason == "high impact"
+    decide_held(engine, first, held, Action.APPROVE)
+    # The high-impact item still comes first in the queue, but not for the first reviewer.
+    assert claim(engine, first).external_id == ordinary["external_id"]
+    again = claim(engine, second)
+    assert (again.external_id, again.review_round) == (four_eyes, 2)
+    assert again.routing_reason == "high impact; second, independent review"
+
+
+def test_the_second_reviewer_sees_the_ai_output_and_not_the_first_decision(engine):
+    _four_eyes_item(engine, output={"category": "account"})
+    first, second = make_actor(Role.REVIEWER), make_actor(Role.REVIEWER)
+    decide_held(engine, first, claim(engine, first), Action.EDIT, output={"category": "billing"},
+                rationale="Clearly a billing question.")
+    held = claim(engine, second)
+    assert held.output == {"category": "account"} and held.escalation is None
+    assert "billing" not in repr(held) and first.identity not in repr(held)
+
+
+def test_a_senior_who_reviewed_first_is_not_offered_the_escalated_second_review(engine):
+    _four_eyes_item(engine)
+    first_senior, reviewer, other_senior = (make_actor(Role.SENIOR), make_actor(Role.REVIEWER),
+                                            make_actor(Role.SENIOR))
+    decide_held(engine, first_senior, claim(engine, first_senior), Action.APPROVE)
+    decide_held(engine, reviewer, claim(engine, reviewer), Action.ESCALATE)
+    assert claim_next(engine, first_senior, Queue.ESCALATIONS) is None
+    taken = claim(engine, other_senior, Queue.ESCALATIONS)
+    assert taken.escalation is not None and taken.escalation.by == reviewer.identity

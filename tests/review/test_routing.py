@@ -116,3 +116,50 @@ def test_a_reviewer_is_not_told_that_an_item_is_an_audit_sample():
 def test_a_reviewer_sees_the_real_reason_of_an_ordinary_review():
     assert reason_shown_to_reviewer(Route.REVIEW, "high impact") == "high impact"
 
+
+
+FOUR_EYES = PolicyRules(threshold=0.8, audit_rate=0.0, paused=False, four_eyes_high_impact=True)
+
+
+def test_one_person_decides_unless_a_rule_asks_for_two():
+    for impact in ("low", "medium", "high", None):
+        assert _route(RULES, confidence=0.3, impact=impact).reviews_required == 1
+
+
+def test_four_eyes_asks_two_people_for_every_high_impact_record_and_only_those():
+    assert _route(FOUR_EYES, confidence=1.0, impact="high").reviews_required == 2
+    paused = PolicyRules(0.8, 0.0, paused=True, four_eyes_high_impact=True)
+    assert _route(paused, confidence=1.0, impact="high").reviews_required == 2
+    for impact in ("low", "medium", None):
+        assert _route(FOUR_EYES, confidence=0.3, impact=impact).reviews_required == 1
+        assert _route(paused, confidence=0.3, impact=impact).reviews_required == 1
+
+
+def test_second_reviews_sample_audits_at_about_the_configured_rate():
+    rules = PolicyRules(threshold=0.8, audit_rate=1.0, paused=False, second_review_rate=0.25)
+    decisions = [_route(rules, external_id=f"key-{n}", confidence=0.99) for n in range(4000)]
+    assert {decision.route for decision in decisions} == {Route.AUDIT}
+    share = sum(decision.reviews_required == 2 for decision in decisions) / len(decisions)
+    assert 0.22 < share < 0.28
+    again = [_route(rules, external_id=f"key-{n}", confidence=0.99) for n in range(200)]
+    assert again == decisions[:200]  # re-sending a record never re-rolls the draw
+
+
+def test_the_second_review_draw_is_independent_of_the_audit_draw():
+    # Were both draws the same number, every audit at rate 0.5 would also get a second review.
+    rules = PolicyRules(threshold=0.8, audit_rate=0.5, paused=False, second_review_rate=0.5)
+    decisions = [_route(rules, external_id=f"key-{n}", confidence=0.99) for n in range(4000)]
+    audits = [decision for decision in decisions if decision.route is Route.AUDIT]
+    share = sum(decision.reviews_required == 2 for decision in audits) / len(audits)
+    assert 0.45 < share < 0.55
+
+
+def test_only_audit_samples_get_second_reviews():
+    everything = PolicyRules(threshold=0.8, audit_rate=0.0, paused=False, second_review_rate=1.0)
+    assert _route(everything, confidence=0.99).route is Route.AUTO
+    assert _route(everything, confidence=0.99).reviews_required == 1
+    assert _route(everything, confidence=0.3).reviews_required == 1
+    audited = PolicyRules(threshold=0.8, audit_rate=1.0, paused=False, second_review_rate=1.0)
+    assert _route(audited, confidence=0.99).reviews_required == 2
+    never = PolicyRules(threshold=0.8, audit_rate=1.0, paused=False, second_review_rate=0.0)
+    assert _route(never, confidence=0.99).reviews_required == 1

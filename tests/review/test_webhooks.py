@@ -13,11 +13,12 @@ from review.clock import utcnow
 from review.decisions import DecisionRequest, decide
 from review.enums import Action, Queue, Role
 from review.errors import InvalidRequest, PermissionDenied
+from review.policies import PolicyChange, set_policy
 from review.queue import claim_next
 from review.webhook_sender import HttpSender
 from review.webhook_signing import SIGNATURE_HEADER, verify
 from review.webhooks import backoff, deliver_due, delivery_overview, register_webhook
-from tests.factories import OPERATOR, ingest, make_actor, make_record
+from tests.factories import OPERATOR, claim, decide_held, ingest, make_actor, make_record
 
 
 class Receiver:
@@ -181,3 +182,20 @@ def test_only_admins_manage_webhooks(engine):
     for role in (Role.REVIEWER, Role.SENIOR, Role.LEAD, Role.DATA):
         with pytest.raises(PermissionDenied):
             register_webhook(engine, make_actor(role), "helpdesk-ai", "https://example.com/hook")
+
+
+def test_upstream_gets_only_the_final_decision_of_a_four_eyes_item(engine, receiver, sender):
+    register_webhook(engine, OPERATOR, "helpdesk-ai", receiver.url)
+    set_policy(engine, OPERATOR, "helpdesk-ai", "ticket-triage",
+               PolicyChange(four_eyes_high_impact=True))
+    ingest(engine, make_record(impact="high", output={"category": "account"}))
+    first, second = make_actor(Role.REVIEWER), make_actor(Role.REVIEWER)
+    decide_held(engine, first, claim(engine, first), Action.EDIT, output={"category": "billing"})
+    assert delivery_overview(engine, OPERATOR).counts == {}  # nothing to send yet
+    decide_held(engine, second, claim(engine, second), Action.APPROVE)
+    _run_until_idle(engine, sender, timedelta(0))
+    [(payload, _, _)] = receiver.received
+    assert (payload["decision"], payload["final"], payload["reviewer"]) == (
+        "approved", True, second.identity
+    )
+    assert payload["final_output"] == {"category": "account"}

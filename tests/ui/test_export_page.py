@@ -7,13 +7,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from review.audit import AuditAction, list_audit
 from review.decisions import DecisionRequest, decide
 from review.enums import Action, Role
 from review.export import list_exports
+from review.permissions import Permission
 from review.queue import claim_next
 from tests.factories import OPERATOR, queue_items
-from tests.ui.workbench_app import labelled, open_app, person, ran
+from tests.ui.workbench_app import APP, PAGE_FILES, TIMEOUT_SECONDS, labelled, open_app, person, ran
+from ui.deps import LOCAL_USER_KEY
+
+EXPORT_PAGE = PAGE_FILES["Export"]
 
 
 def _decide_all(engine, reviewer) -> list[int]:
@@ -74,21 +80,49 @@ def test_a_bad_cursor_is_refused(app_engine):
     assert not at.download_button
 
 
-@pytest.mark.parametrize(("label", "read"), [("CSV", pd.read_csv), ("Parquet", pd.read_parquet)])
-def test_a_redacted_export_in_each_format_is_the_recorded_file(app_engine, label, read):
+def test_redacted_csv_and_parquet_exports_are_the_recorded_files(app_engine):
     queue_items(app_engine, 2, input={"note": "Call +1 415 555 0100 or write to ann@example.com"})
     _decide_all(app_engine, person(app_engine, Role.REVIEWER))
-    at = open_app(person(app_engine, Role.DATA).identity)
-    at.selectbox(key="export_format").set_value(label.lower() if label == "CSV" else "parquet")
-    _build(at, redact=True)
-    built = at.session_state["export_built_file"]
-    data = Path(built.path).read_bytes()
-    [recorded] = list_exports(app_engine, OPERATOR)
-    assert (recorded["rows"], recorded["redacted"]) == (2, True)
-    assert recorded["sha256"] == hashlib.sha256(data).hexdigest() == built.sha256
-    frame = read(built.path)
-    assert len(frame) == 2
-    notes = [json.loads(value)["note"] for value in frame["input"]]
-    assert all("ann@example.com" not in note and "555 0100" not in note for note in notes)
-    assert at.download_button[0].label.endswith(f".{recorded['format']}")
-    assert "Exported 2 rows" in [bar.text for bar in at.get("progress")][-1]
+    data = person(app_engine, Role.DATA)
+    at = open_app(data.identity)
+    assert at.dataframe[0].value.empty
+    for built_before, (file_format, read) in enumerate([("csv", pd.read_csv), ("parquet", pd.read_parquet)]):
+        at.selectbox(key="export_format").set_value(file_format)
+        _build(at, redact=True)
+        built = at.session_state["export_built_file"]
+        content = Path(built.path).read_bytes()
+        recorded = list_exports(app_engine, OPERATOR)
+        assert len(recorded) == built_before + 1
+        assert (recorded[0]["format"], recorded[0]["rows"], recorded[0]["redacted"]) == (file_format, 2, True)
+        assert recorded[0]["sha256"] == hashlib.sha256(content).hexdigest() == built.sha256
+        assert built.sha256 in [text.value for text in at.text if text.value.startswith("SHA-256")][0]
+        frame = read(built.path)
+        assert len(frame) == 2
+        notes = [json.loads(value)["note"] for value in frame["input"]]
+        assert all("ann@example.com" not in note and "555 0100" not in note for note in notes)
+        [download] = at.download_button
+        assert download.label.startswith("Download labelled-") and download.label.endswith(f".{file_format}")
+        assert "Exported 2 rows" in [bar.text for bar in at.get("progress")][-1]
+        table = at.dataframe[0].value
+        assert table["format"].tolist() == [file_format, "csv"][: built_before + 1]
+        assert table["by"].tolist() == [data.identity] * (built_before + 1)
+        assert table["sha256"].tolist()[0] == built.sha256
+
+
+def test_a_reviewer_is_refused_the_export_page(app_engine):
+    queue_items(app_engine, 1)
+    _decide_all(app_engine, person(app_engine, Role.REVIEWER))
+    reviewer = person(app_engine, Role.REVIEWER)
+    at = open_app(reviewer.identity)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(EXPORT_PAGE)
+    # Reached some other way, the page itself refuses: no form, no data, and the refusal audited.
+    page = AppTest.from_file(str(APP.parent / EXPORT_PAGE), default_timeout=TIMEOUT_SECONDS)
+    page.session_state[LOCAL_USER_KEY] = reviewer.identity
+    ran(page.run())
+    assert ["do not allow this: export labelled data" in error.value for error in page.error] == [True]
+    assert not page.button and not page.dataframe and not page.download_button
+    refusals = list_audit(app_engine, OPERATOR, action=AuditAction.REFUSED)
+    assert [(entry.actor, entry.details) for entry in refusals] == [
+        (reviewer.identity, {"what": Permission.EXPORT.value})
+    ]
