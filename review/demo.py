@@ -125,18 +125,32 @@ def _history(rng: random.Random, row: dict[str, Any], now: datetime) -> list[dic
         history += _first_of_two(rng, row, decider, decided_at)
         decider = next(person for person in _DECIDERS if person != decider)
         decided_at += timedelta(minutes=rng.uniform(5, 120))
-    final = _final(rng, row, decider, decided_at, escalated=bool(history) and not row["first_reviewer"])
     if row["first_reviewer"]:
-        final["review_round"] = 2
-        if rng.random() < 0.88:  # independent reviewers mostly agree
-            final.update({key: history[-1][key] for key in _OUTCOME_FIELDS})
+        final = _second_review(rng, row, history[-1], decider, decided_at)
+    else:
+        final = _final(rng, row, decider, decided_at, escalated=bool(history))
     history.append(final)
     row["state"] = ItemState.DECIDED.value
     row["decided_at"] = decided_at
     return history
 
 
-_OUTCOME_FIELDS = ("outcome", "reason_code", "rationale", "output_after")
+_HUMAN_OUTCOMES = (Outcome.APPROVED, Outcome.EDITED, Outcome.REJECTED)
+
+
+def _second_review(
+    rng: random.Random, row: dict[str, Any], first: dict[str, Any], reviewer: str, at: datetime
+) -> dict[str, Any]:
+    """The second of two independent reviews: it agrees with the first about 88% of the time."""
+    if rng.random() < 0.88:
+        outcome, code, why = Outcome(first["outcome"]), first["reason_code"], first["rationale"]
+    else:
+        outcome = rng.choice([o for o in _HUMAN_OUTCOMES if o != first["outcome"]])
+        code, why = (None, None) if outcome is Outcome.APPROVED else ("wrong_content", "Disagree.")
+    decision = _decision(row, outcome, reviewer, at, code, why)
+    decision["review_round"] = 2
+    decision["review_seconds"] = round(rng.lognormvariate(3.5, 0.6), 1)
+    return decision
 
 
 def _first_of_two(
