@@ -9,6 +9,7 @@ import streamlit as st
 
 from review.permissions import Permission, can
 from ui.deps import current_actor, is_local_mode
+from ui.local_session import write_pending_cookie
 from ui.sign_in import (
     LOCAL_MODE_BANNER,
     record_sign_in_once,
@@ -42,3 +43,4 @@ else:
         if can(actor, permission)
     ] or [st.Page(render_no_access, title="No access", url_path="no-access", default=True)]
 st.navigation(pages).run()
+write_pending_cookie()

@@ -143,6 +143,8 @@ def claim_payload(held: HeldItem) -> dict[str, Any]:
     item = asdict(held)
     lease, expires = item.pop("lease_id"), item.pop("lease_expires_at")
     item["id"] = item.pop("item_id")
+    item["received_at"] = isoformat_utc(held.received_at)
+    item["sla_due_at"] = isoformat_utc(held.sla_due_at)
     return {"lease": lease, "lease_expires_at": isoformat_utc(expires), "item": item}
 
 

@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     ITEM_CLAIMED = "item_claimed"
     ITEM_DECIDED = "item_decided"
     ITEM_ESCALATED = "item_escalated"
+    ITEM_SKIPPED = "item_skipped"
     DATA_EXPORTED = "data_exported"
     WEBHOOK_CHANGED = "webhook_changed"
     REFUSED = "refused"

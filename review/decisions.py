@@ -14,7 +14,7 @@ from review.enums import OUTCOME_OF_ACTION, Action, ItemState, Outcome
 from review.errors import InvalidRequest, NotFound, PermissionDenied
 from review.feed import is_final_decision
 from review.permissions import Permission, require
-from review.queue import ensure_lease, review_round_of
+from review.queue import ensure_lease, release_lease, review_round_of
 from review.records import check_json_value, check_text
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
@@ -99,20 +99,41 @@ def _check_may_decide(actor: Actor, item: Item, action: Action) -> None:
 
 
 def _check_request(request: DecisionRequest, item: Item, reason_codes: list[str]) -> None:
+    problems = request_problems(request, reason_codes, item.output)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise InvalidRequest(message, field=field)
+
+
+def request_problems(request: DecisionRequest, reason_codes: list[str], ai_output: Any) -> dict[str, str]:
+    """Everything wrong with a decision request, by field (`reason_code`, `rationale`, `output`),
+    so a form can show every problem at once; `decide` refuses the first."""
+    problems: dict[str, str] = {}
     # Approve needs no reason or rationale, but one it is given is stored, so it is checked too.
     if request.reason_code or request.action is not Action.APPROVE:
-        _check_reason_code(request, reason_codes)
+        _collect(problems, "reason_code", _check_reason_code, request, reason_codes)
     if (request.rationale or "").strip() or request.action is not Action.APPROVE:
-        _check_rationale(request)
+        _collect(problems, "rationale", _check_rationale, request)
     if request.action is Action.EDIT:
-        if request.output is None:
-            raise InvalidRequest("an edit needs the corrected output", field="output")
-        check_json_value("output", request.output)
-        if _canonical(request.output) == _canonical(item.output):
-            raise InvalidRequest(
-                "the corrected output is the same as the AI output; approve it instead",
-                field="output",
-            )
+        _collect(problems, "output", _check_output, request, ai_output)
+    return problems
+
+
+def _collect(problems: dict[str, str], field: str, check: Any, *args: Any) -> None:
+    try:
+        check(*args)
+    except InvalidRequest as error:
+        problems[error.field or field] = str(error)
+
+
+def _check_output(request: DecisionRequest, ai_output: Any) -> None:
+    if request.output is None:
+        raise InvalidRequest("an edit needs the corrected output", field="output")
+    check_json_value("output", request.output)
+    if _canonical(request.output) == _canonical(ai_output):
+        raise InvalidRequest(
+            "the corrected output is the same as the AI output; approve it instead", field="output"
+        )
 
 
 def _check_reason_code(request: DecisionRequest, reason_codes: list[str]) -> None:
@@ -170,7 +191,4 @@ def _apply_to_item(item: Item, decision: Decision, actor: Actor, now: datetime) 
     else:
         item.state = ItemState.DECIDED
         item.decided_at = now
-    item.lease_id = None
-    item.lease_holder = None
-    item.lease_expires_at = None
-    item.claimed_at = None
+    release_lease(item)

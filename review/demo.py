@@ -201,6 +201,8 @@ def _decision(
 
 
 def _corrected(output: Any) -> Any:
+    if isinstance(output, str):
+        return output.replace("Kind regards", "Best regards")
     corrected = copy.deepcopy(output)
     if isinstance(corrected, dict):
         corrected["corrected"] = True

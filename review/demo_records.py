@@ -23,6 +23,7 @@ _POSTS = [
 
 SYSTEMS = (
     ("helpdesk-ai", "ticket-triage", ("triage-v3", "triage-v4")),
+    ("helpdesk-ai", "reply-draft", ("reply-v1", "reply-v2")),
     ("invoice-reader", "invoice-extraction", ("extract-2025.09", "extract-2026.02")),
     ("modbot", "content-moderation", ("mod-1.4", "mod-1.5")),
 )
@@ -31,6 +32,8 @@ GUIDELINES = {
     "customer cannot work at all.",
     "invoice-extraction": "Compare every field with the document. Totals include tax; dates are "
     "ISO 8601.",
+    "reply-draft": "The reply must answer the customer's question, promise nothing we cannot do "
+    "(refunds over 100 EUR need a lead), and keep the customer's name right.",
     "content-moderation": "Remove spam and illegal content, restrict insults, allow the rest. "
     "When unsure, escalate.",
 }
@@ -64,14 +67,48 @@ def _ticket(rng: random.Random, index: int) -> dict[str, Any]:
     }
 
 
+_NAMES = ["Maria", "Jonas", "Aiko", "Fatima", "Liam", "Chloé"]
+_PRODUCTS = ["Paper A4, 500 sheets", "Toner cartridge 26X", "USB-C dock", "Desk lamp", "Cable ties",
+             "Monitor arm", "Label printer tape", "Whiteboard markers", "Ergonomic mouse"]
+
+
+def _reply(rng: random.Random, index: int) -> dict[str, Any]:
+    subject, _category, _team = rng.choice(_SUBJECTS)
+    name = rng.choice(_NAMES)
+    question = f"Hello,\n\n{subject}. I have tried everything on your help pages.\n\nThanks,\n{name}"
+    reply = (
+        f"Hi {name},\n\nThank you for getting in touch about \"{subject.lower()}\", and sorry for "
+        "the trouble this has caused you.\n\nI have looked into your account (ticket "
+        f"#{index}). Here is what happened: our system flagged the request for a manual check, "
+        "which delayed it. I have cleared the flag, so you should not see the problem again.\n\n"
+        "If you still do, reply to this e-mail with a screenshot of the message you see and the "
+        "time it appeared, and I will pass it straight to the engineers.\n\n"
+        "Kind regards,\nAlex from Support"
+    )
+    return {"input": {"customer_message": question, "customer_tier": rng.choice(["free", "pro"])},
+            "output": reply}
+
+
 def _invoice(rng: random.Random, index: int) -> dict[str, Any]:
     vendor = rng.choice(_VENDORS)
-    total = round(rng.uniform(20, 9000), 2)
     number = f"INV-{rng.randint(1000, 99999)}"
+    lines = [
+        {"line": line, "description": rng.choice(_PRODUCTS), "quantity": rng.randint(1, 20),
+         "unit_price": round(rng.uniform(2, 300), 2)}
+        for line in range(1, rng.choice([2, 3, 5, 8, 30]) + 1)
+    ]
+    total = round(sum(item["quantity"] * item["unit_price"] for item in lines) * 1.2, 2)
+    document = "\n".join(
+        [vendor, f"Invoice {number}", "",
+         *(f"{item['line']:>2}  {item['description']:<24} {item['quantity']:>3} x {item['unit_price']:>8.2f}"
+           for item in lines),
+         "", f"Total due (incl. 20% VAT): {total:.2f} EUR"]
+    )
     return {
-        "input": {"document": f"{vendor}\nInvoice {number}\nTotal due: {total:.2f} EUR"},
+        "input": {"document": document},
         "output": {"vendor": vendor, "invoice_number": number, "total": total,
-                   "currency": "EUR", "due_date": f"2026-{rng.randint(1, 12):02d}-28"},
+                   "currency": "EUR", "due_date": f"2026-{rng.randint(1, 12):02d}-28",
+                   "line_items": lines},
     }
 
 
@@ -85,6 +122,7 @@ def _post(rng: random.Random, index: int) -> dict[str, Any]:
 
 _CONTENT = {
     "ticket-triage": _ticket,
+    "reply-draft": _reply,
     "invoice-extraction": _invoice,
     "content-moderation": _post,
 }

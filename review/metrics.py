@@ -6,7 +6,7 @@ Every figure a lead may defend comes with its sample size, and rates with a 95 %
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from review.actors import Actor
 from review.clock import utcnow
 from review.permissions import Permission, require
+from review.policies import sla_cutoffs
 from review.statistics import (
     BandCounts,
     Proportion,
@@ -27,7 +28,6 @@ from storage.engine import reading
 from storage.repositories import metrics as queries
 from storage.repositories import snapshot_metrics as facts
 from storage.repositories.metrics import MetricsFilter
-from storage.repositories.policies import list_latest_policies
 from storage.snapshot import refreshed_snapshot
 
 OVERRIDES = ("edited", "rejected")
@@ -258,25 +258,9 @@ def _queue_health(session: Any, now: datetime) -> QueueHealth:
         oldest = first if oldest is None or first < oldest else oldest
     health.depth = [(state, route, count) for (state, route), count in sorted(depth.items())]
     health.oldest_waiting_seconds = (now - oldest).total_seconds() if oldest else None
-    cutoffs = _sla_cutoffs(session, {(g[0], g[1], g[2]) for g in groups}, now)
+    cutoffs = sla_cutoffs(session, {(g[0], g[1], g[2]) for g in groups}, now)
     health.past_sla = [row for row in queries.count_past_sla(session=session, cutoffs=cutoffs) if row[3]]
     return health
-
-
-def _sla_cutoffs(
-    session: Any, groups: set[tuple[str, str, str | None]], now: datetime
-) -> dict[tuple[str, str, str | None], datetime]:
-    """Per waiting group, the receive time before which it is past its policy's SLA."""
-    policies = {(p.source, p.task): p for p in list_latest_policies(session=session)}
-    default = policies[("*", "*")]
-    cutoffs = {}
-    for source, task, impact in groups:
-        policy = policies.get((source, task), default)
-        minutes = {"high": policy.sla_minutes_high, "low": policy.sla_minutes_low}.get(
-            impact or "medium", policy.sla_minutes_medium
-        )
-        cutoffs[(source, task, impact)] = now - timedelta(minutes=minutes)
-    return cutoffs
 
 
 def _merge_top_band(rows: Iterable[tuple[Any, ...]]) -> list[tuple[int, int]]:

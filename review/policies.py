@@ -2,9 +2,11 @@
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from review.actors import Actor
 from review.audit import AuditAction, append_audit
@@ -56,6 +58,26 @@ def sla_minutes_of(policy: Policy) -> dict[str, int]:
     """The policy's SLA in minutes per impact level."""
     return {"high": policy.sla_minutes_high, "medium": policy.sla_minutes_medium,
             "low": policy.sla_minutes_low}
+
+
+def sla_minutes_for(policy: Policy, impact: str | None) -> int:
+    """How long an item of `impact` may wait under `policy`; an unknown impact counts as medium."""
+    minutes = sla_minutes_of(policy)
+    return minutes.get(impact or "medium", minutes["medium"])
+
+
+def sla_cutoffs(
+    session: Session, groups: set[tuple[str, str, str | None]], now: datetime
+) -> dict[tuple[str, str, str | None], datetime]:
+    """Per waiting (source, task, impact), the receive time before which it is past its SLA."""
+    policies = {(p.source, p.task): p for p in list_latest_policies(session=session)}
+    default = policies[(DEFAULT_SCOPE, DEFAULT_SCOPE)]
+    return {
+        (source, task, impact): now - timedelta(
+            minutes=sla_minutes_for(policies.get((source, task), default), impact)
+        )
+        for source, task, impact in groups
+    }
 
 
 def list_policies(engine: Engine, actor: Actor) -> list[Policy]:

@@ -14,6 +14,7 @@ from review.clock import utcnow
 from review.enums import ItemState, Outcome, Queue, Route
 from review.errors import LeaseLost
 from review.permissions import Permission, require
+from review.policies import sla_minutes_for
 from review.routing import reason_shown_to_reviewer
 from storage.engine import reading, writing
 from storage.models import Decision, Item
@@ -49,6 +50,9 @@ class HeldItem:
     item_id: int
     lease_id: str
     lease_expires_at: datetime
+    received_at: datetime
+    # When the item passes its policy's SLA for its impact.
+    sla_due_at: datetime
     source: str
     external_id: str
     task: str
@@ -70,9 +74,9 @@ def claim_next(
     engine: Engine, actor: Actor, queue: Queue = Queue.REVIEW, now: datetime | None = None
 ) -> HeldItem | None:
     """Lease the next item of `queue` to the actor (or return the one they hold); None if empty."""
-    require(actor, _PERMISSION_OF_QUEUE[queue])
+    require(actor, permission_of_queue(queue))
     now = now or utcnow()
-    state = _STATE_OF_QUEUE[queue]
+    state = state_of_queue(queue)
     with writing(engine) as session:
         item = get_held_item(session=session, holder=actor.identity, state=state, now=now)
         if item is None:
@@ -82,7 +86,7 @@ def claim_next(
             item = get_next_claimable_item(
                 session=session, state=state, now=now,
                 exclude_escalated_by=actor.identity if escalations else None,
-                exclude_first_reviewer=actor.identity,
+                exclude_first_reviewer=actor.identity, exclude_skipped_by=actor.identity,
             )
             if item is None:
                 return None
@@ -100,10 +104,10 @@ def held_item(
     engine: Engine, actor: Actor, queue: Queue = Queue.REVIEW, now: datetime | None = None
 ) -> HeldItem | None:
     """The item of `queue` the actor holds under a live lease, if any (read-only)."""
-    require(actor, _PERMISSION_OF_QUEUE[queue])
+    require(actor, permission_of_queue(queue))
     with reading(engine) as session:
         item = get_held_item(
-            session=session, holder=actor.identity, state=_STATE_OF_QUEUE[queue], now=now or utcnow()
+            session=session, holder=actor.identity, state=state_of_queue(queue), now=now or utcnow()
         )
         return None if item is None else _held_item(session, item)
 
@@ -122,6 +126,24 @@ def renew_lease(
         session.add(item)
         session.commit()
         return item.lease_expires_at
+
+
+def release_lease(item: Item) -> None:
+    """Free the item for the next claim."""
+    item.lease_id = None
+    item.lease_holder = None
+    item.lease_expires_at = None
+    item.claimed_at = None
+
+
+def permission_of_queue(queue: Queue) -> Permission:
+    """What a person needs to work `queue`."""
+    return _PERMISSION_OF_QUEUE[queue]
+
+
+def state_of_queue(queue: Queue) -> ItemState:
+    """The state of the items waiting in `queue`."""
+    return _STATE_OF_QUEUE[queue]
 
 
 def ensure_lease(item: Item | None, actor: Actor, lease_id: str, now: datetime) -> None:
@@ -155,6 +177,8 @@ def _held_item(session: Session, item: Item) -> HeldItem:
         item_id=item.id,
         lease_id=item.lease_id,
         lease_expires_at=item.lease_expires_at,
+        received_at=item.received_at,
+        sla_due_at=item.received_at + timedelta(minutes=sla_minutes_for(policy, item.impact)),
         source=item.source,
         external_id=item.external_id,
         task=item.task,

@@ -58,6 +58,8 @@ class Item(SQLModel, table=True):
         Index("ix_item_claim_order", "state", text("priority DESC"), "received_at", "id"),
         Index("ix_item_source_task_state", "source", "task", "state"),
         Index("ix_item_route_state", "route", "state"),
+        # Serves the held-item lookup on every page view (most rows have no holder).
+        Index("ix_item_lease_holder", "lease_holder", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -112,6 +114,22 @@ class Decision(SQLModel, table=True):
     escalated: bool = False
     # 1, or 2 for the second, independent review of an item that needs two.
     review_round: int = 1
+
+
+# A reviewer gave an item back: it is not handed to them again until `until` (others may take it).
+class ItemSkip(SQLModel, table=True):
+    __tablename__ = "item_skip"
+    __table_args__ = (
+        Index("ix_item_skip_reviewer_until", "reviewer", "until", "item_id"),
+        Index("ix_item_skip_item_id", "item_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id")
+    reviewer: str = Field(max_length=320)
+    reason: str | None = Field(default=None, max_length=500)
+    skipped_at: datetime
+    until: datetime
 
 
 # A role granted to a person by e-mail, by the CLI or an admin; merged with identity-provider roles.

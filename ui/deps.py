@@ -1,5 +1,6 @@
 """The Streamlit adapter: the cached engine and the signed-in person as the domain's `Actor`."""
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -11,9 +12,14 @@ from review.permissions import Permission, can
 from review.roles import actor_for_person, role_claim_name
 from storage.engine import create_database_engine
 from ui.auth_config import auth_is_configured
+from ui.local_session import remembered_local_user
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_USER_KEY = "auth_local_user"
+ACTOR_KEY = "auth_actor"
+# How long a session trusts the roles it looked up: every rerun asked the database before, and a
+# role granted or revoked still takes effect within this bound.
+ACTOR_TTL_SECONDS = 30.0
 
 
 def _dispose(engine: Engine) -> None:
@@ -41,7 +47,7 @@ def is_local_mode() -> bool:
 def signed_in_email() -> str | None:
     """The e-mail of the person using this session, or None before sign-in."""
     if is_local_mode():
-        email = st.session_state.get(LOCAL_USER_KEY)
+        email = st.session_state.get(LOCAL_USER_KEY) or remembered_local_user()
         return str(email) if email else None
     if not st.user.is_logged_in:
         return None
@@ -54,8 +60,13 @@ def current_actor() -> Actor | None:
     email = signed_in_email()
     if email is None:
         return None
+    cached = st.session_state.get(ACTOR_KEY)
+    if cached is not None and cached[0] == email and time.monotonic() - cached[2] < ACTOR_TTL_SECONDS:
+        return cached[1]  # type: ignore[no-any-return]
     claimed = None if is_local_mode() else st.user.get(role_claim_name())
-    return actor_for_person(get_engine(), email, claimed)
+    actor = actor_for_person(get_engine(), email, claimed)
+    st.session_state[ACTOR_KEY] = (email, actor, time.monotonic())
+    return actor
 
 
 def require_actor() -> Actor:

@@ -6,6 +6,7 @@ from review.actors import Actor
 from review.audit import AuditAction, record_audit
 from review.roles import list_local_users
 from ui.deps import LOCAL_USER_KEY, get_engine, is_local_mode, require_actor
+from ui.local_session import forget_local_user, remember_local_user
 
 # Who this browser session's sign-in was audited for: once per sign-in, not once per rerun.
 SIGN_IN_RECORDED_KEY = "auth_sign_in_recorded"
@@ -29,6 +30,7 @@ def render_sign_in() -> None:
                          key="sign_in_local_user")
     if st.button("Sign in", type="primary", key="sign_in"):
         st.session_state[LOCAL_USER_KEY] = email
+        remember_local_user(email)
         st.rerun()
 
 
@@ -54,6 +56,7 @@ def _sign_out() -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if is_local_mode():
+        forget_local_user()
         st.rerun()
     else:
         st.logout()

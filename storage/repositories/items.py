@@ -4,12 +4,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, or_
+from sqlalchemy import Engine, exists, func, insert, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from storage.models import MAX_ROW_ID, Item, table_of
+from storage.models import MAX_ROW_ID, Item, ItemSkip, table_of
 
 
 def insert_new_items(
@@ -78,9 +78,10 @@ def get_held_item(*, session: Session, holder: str, state: str, now: datetime) -
 
 def get_next_claimable_item(
     *, session: Session, state: str, now: datetime, exclude_escalated_by: str | None = None,
-    exclude_first_reviewer: str | None = None,
+    exclude_first_reviewer: str | None = None, exclude_skipped_by: str | None = None,
 ) -> Item | None:
-    """The next free item in `state`: highest priority, then oldest; locked rows are skipped."""
+    """The next free item in `state`: highest priority, then oldest; locked rows are skipped,
+    and so are items `exclude_skipped_by` gave back less than their skip period ago."""
     statement = select(Item).where(
         Item.state == state,
         or_(col(Item.lease_expires_at).is_(None), col(Item.lease_expires_at) <= now),
@@ -91,6 +92,12 @@ def get_next_claimable_item(
         statement = statement.where(
             or_(col(Item.first_reviewer).is_(None), col(Item.first_reviewer) != exclude_first_reviewer)
         )
+    if exclude_skipped_by is not None:
+        skipped = exists().where(
+            col(ItemSkip.item_id) == col(Item.id), col(ItemSkip.reviewer) == exclude_skipped_by,
+            col(ItemSkip.until) > now,
+        )
+        statement = statement.where(~skipped)
     statement = (
         statement.order_by(col(Item.priority).desc(), col(Item.received_at), col(Item.id))
         .limit(1)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -36,3 +36,30 @@ def count_human_decisions_since(*, session: Session, since: datetime) -> int:
         Decision.decided_at >= since, col(Decision.reviewer).is_not(None)
     )
     return session.exec(statement).one()
+
+
+def count_items_in_state_by_sla_group(
+    *, session: Session, state: str
+) -> list[tuple[str, str, str | None, int]]:
+    """(source, task, impact, count) of items in `state`: the groups an SLA applies to."""
+    keys = [col(Item.source), col(Item.task), col(Item.impact)]
+    statement = (
+        sa_select(*keys, func.count()).where(col(Item.state) == state).group_by(*keys)
+    )
+    return [tuple(row) for row in session.execute(statement)]  # type: ignore[misc]
+
+
+def count_items_in_state_received_before(
+    *, session: Session, state: str, cutoffs: dict[tuple[str, str, str | None], datetime]
+) -> int:
+    """How many items in `state` arrived before their (source, task, impact) group's cutoff."""
+    late = [
+        and_(col(Item.source) == source, col(Item.task) == task,
+             col(Item.impact).is_(None) if impact is None else col(Item.impact) == impact,
+             col(Item.received_at) < cutoff)
+        for (source, task, impact), cutoff in cutoffs.items()
+    ]
+    if not late:
+        return 0
+    statement = select(func.count()).where(col(Item.state) == state, or_(*late))
+    return int(session.exec(statement).one())
