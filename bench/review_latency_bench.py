@@ -15,20 +15,24 @@ phase starts when every reviewer has finished warming up.
 Click→next is measured inside the page, not by Playwright. An init script puts a capture-phase
 `keydown` listener on window (the moment the browser dispatches Alt+A, performance.now()) and a
 MutationObserver that, after each batch of DOM changes, checks for "fully drawn": the
-`st-key-review_header` container shows a different text than before the key, the app is idle
+`st-key-review_header` container shows another external id than before the key (the id only:
+the header's "waiting 12 s" changes on every run), the app is idle
 (`data-test-script-state="notRunning"` on `[data-testid=stApp]`: Streamlit 1.67 sets it when the
-script run, and with it every delta, is done; `stStatusWidget` only appears after a delay and
-fades out over 200 ms, so it lags both ways) and the `Approve` button is there and enabled. The
-end stamp is taken in the next requestAnimationFrame, i.e. when the frame that shows the item
-starts. Timing from Python (perf_counter around press + wait_for_function) would add the
-driver's round trips and its polling interval, and with ten pages on one asyncio loop, the time
-the loop spends serving the other nine; the `driver p50` column shows that figure for contrast.
+run, and with it every delta, is done; `stStatusWidget` only appears after a delay and fades out
+over 200 ms, so it lags both ways) and the `Approve` button is there and enabled. The end stamp
+is taken in the next requestAnimationFrame, i.e. when the frame that shows the item starts.
+Timing from Python (perf_counter around press + wait_for_function) would add the driver's round
+trips and its polling interval and, with ten pages on one asyncio loop, the time the loop spends
+on the other nine; the `driver p50` column shows that figure for contrast. A wrapper around the
+page's WebSocket also stamps when the rerun request leaves and when the last server message
+before "drawn" arrives, which splits the latency into page / server and network / rendering.
 
 Ten reviewers at once use Playwright's async API: one Chromium, one browser context per
 reviewer, all driven by asyncio.gather in this process (the sync API is not usable from several
 threads; a process and a Chromium per reviewer would cost ten browsers' memory and CPU on the
-same cores as the server). Client-side rendering shares the machine with the server, so on a
-small machine the ten-reviewer figures include CPU contention with Chromium.
+same cores as the server). Chromium renders on the same cores as the server, so the bench also
+prints the CPU of Playwright's driver and Chromium per decision: where it rivals the server's,
+the ten-reviewer figures measure the machine as much as the app.
 
 Server CPU per decision: utime+stime (plus the cutime+cstime of reaped children) of every
 process in the `workbench serve` process group, read from /proc before and after the timed
@@ -36,6 +40,7 @@ phase, divided by the timed decisions. PostgreSQL's own backends are not in that
 counted. The baseline is one HTTP API client's claim+decide cycle (POST /api/v1/claims, then
 POST /api/v1/items/{id}/decision) on the same server and database, before the browsers start.
 PostgreSQL runs use `-csynchronous_commit=off` like the test suite and the other benchmarks.
+At the end the decisions in the database are checked against the ones the bench made.
 """
 
 import argparse

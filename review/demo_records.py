@@ -92,7 +92,7 @@ def _reply(rng: random.Random, index: int) -> dict[str, Any]:
 def _invoice(rng: random.Random, index: int) -> dict[str, Any]:
     vendor = rng.choice(_VENDORS)
     number = f"INV-{rng.randint(1000, 99999)}"
-    lines = [
+    lines: list[dict[str, Any]] = [
         {"line": line, "description": rng.choice(_PRODUCTS), "quantity": rng.randint(1, 20),
          "unit_price": round(rng.uniform(2, 300), 2)}
         for line in range(1, rng.choice([2, 3, 5, 8, 30]) + 1)

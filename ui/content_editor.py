@@ -29,7 +29,7 @@ _LONG_FIELD = 80
 def render_output_editor(output: Any, key: str) -> None:
     """The editor widgets for `output`, keyed under `key`, in a scroll pane of their own."""
     shape = shape_of(output)
-    with st.container(key=f"{key}_pane"):
+    with st.container(key=f"review_pane_{key}"):
         if shape is Shape.TEXT:
             st.text_area(EDITOR_LABEL, value=output, key=f"{key}_text", height=_text_height(output))
         elif shape is Shape.FIELDS:

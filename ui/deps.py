@@ -19,7 +19,9 @@ LOCAL_USER_KEY = "auth_local_user"
 ACTOR_KEY = "auth_actor"
 # How long a session trusts the roles it looked up: every rerun asked the database before, and a
 # role granted or revoked still takes effect within this bound.
-ACTOR_TTL_SECONDS = 30.0
+ACTOR_TTL_SECONDS = 15.0
+# The clock the role cache reads (tests move it forward).
+role_cache_clock = time.monotonic
 
 
 def _dispose(engine: Engine) -> None:
@@ -61,11 +63,11 @@ def current_actor() -> Actor | None:
     if email is None:
         return None
     cached = st.session_state.get(ACTOR_KEY)
-    if cached is not None and cached[0] == email and time.monotonic() - cached[2] < ACTOR_TTL_SECONDS:
+    if cached is not None and cached[0] == email and role_cache_clock() - cached[2] < ACTOR_TTL_SECONDS:
         return cached[1]  # type: ignore[no-any-return]
     claimed = None if is_local_mode() else st.user.get(role_claim_name())
     actor = actor_for_person(get_engine(), email, claimed)
-    st.session_state[ACTOR_KEY] = (email, actor, time.monotonic())
+    st.session_state[ACTOR_KEY] = (email, actor, role_cache_clock())
     return actor
 
 

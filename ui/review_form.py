@@ -81,7 +81,7 @@ def _render_output(queue: Queue, held: HeldItem, key: str, work: QueueWork) -> N
     with output:
         render_value(held.output, f"review_pane_output_{key}")
     with editor:
-        render_output_editor(held.output, f"review_pane_editor_{key}")
+        render_output_editor(held.output, f"edit_{key}")
         _problem(work, "output")
     with changes, st.container(key=f"review_pane_changes_{key}"):
         _render_changes(held, key)
@@ -90,7 +90,7 @@ def _render_output(queue: Queue, held: HeldItem, key: str, work: QueueWork) -> N
 
 def _render_changes(held: HeldItem, key: str) -> None:
     try:
-        after = edited_output(held.output, f"review_pane_editor_{key}")
+        after = edited_output(held.output, f"edit_{key}")
     except ValueError as error:
         st.text(str(error))
         return
@@ -171,7 +171,7 @@ def _decide(queue: Queue, held: HeldItem, key: str, action: Action, work: QueueW
     problems: dict[str, str] = {}
     if action is Action.EDIT:
         try:
-            request = _with_output(request, edited_output(held.output, f"review_pane_editor_{key}"))
+            request = _with_output(request, edited_output(held.output, f"edit_{key}"))
         except ValueError as error:
             problems["output"] = str(error)
     found = request_problems(request, held.reason_codes, held.output)

@@ -19,13 +19,13 @@ REVIEW_LAYOUT_CSS = f"""
 .stFormSubmitButton button {{ min-height: 2.2rem; padding: 0.2rem 0.6rem; }}
 .st-key-review_title_row h1 {{ font-size: 1.6rem; padding: 0; }}
 .st-key-review_title_row {{ gap: 1.5rem; }}
-.st-key-review_header {{ font-weight: 600; row-gap: 0.1rem; }}
+.st-key-review_header {{ font-weight: 600; font-size: 0.875rem; row-gap: 0.1rem; column-gap: 1.1rem; }}
 .st-key-review_header [data-testid="stText"] {{ white-space: nowrap; }}
 .st-key-review_header .stElementContainer:first-child [data-testid="stText"] {{
   white-space: normal; word-break: break-all; max-width: 24rem;
 }}
-[class*="st-key-review_pane_"] {{
-  height: calc(100vh - {_CHROME_HEIGHT}); min-height: 10rem; overflow-y: auto; overflow-x: hidden;
+.stVerticalBlock[class*="st-key-review_pane_"] {{
+  flex: none; height: calc(100vh - {_CHROME_HEIGHT}); min-height: 10rem; overflow-y: auto; overflow-x: hidden;
   flex-wrap: nowrap;
 }}
 [class*="st-key-review_pane_"] .stVerticalBlock {{ flex: 0 0 auto; }}

@@ -1,5 +1,7 @@
 """Signing in, the local-mode banner, and a navigation that offers each role exactly its pages."""
 
+import time
+
 import pytest
 
 from review.audit import AuditAction, list_audit
@@ -17,6 +19,7 @@ from tests.ui.workbench_app import (
     shows_local_mode_banner,
     texts,
 )
+from ui import deps
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -104,10 +107,14 @@ def test_a_signed_in_person_without_a_role_sees_no_access(app_engine):
         at.switch_page(PAGE_FILES["Review"])
 
 
-def test_losing_the_last_role_leads_to_no_access_on_the_next_run(app_engine):
+def test_losing_the_last_role_leads_to_no_access_within_the_role_cache_bound(app_engine, monkeypatch):
     reviewer = person(app_engine, Role.REVIEWER)
     at = open_app(reviewer.identity)
     assert [heading.value for heading in at.title] == ["Review"]
     revoke_role(app_engine, OPERATOR, reviewer.identity, Role.REVIEWER)
+    ran(at.run())
+    assert [heading.value for heading in at.title] == ["Review"]  # roles are trusted for a while
+    later = time.monotonic() + deps.ACTOR_TTL_SECONDS + 1
+    monkeypatch.setattr(deps, "role_cache_clock", lambda: later)
     ran(at.run())
     assert [heading.value for heading in at.title] == ["No access"]
