@@ -193,23 +193,28 @@ def _email_reply(rng: random.Random, number: int) -> str:
                   "refund of the express surcharge: express delivery was not met, so the surcharge of "
                   "9.90 EUR goes back to your original payment method within five to seven days.",
                   LOREM.format(order=order, day="Tuesday"),
+                  "Finally, about the invoice: the copy attached to your account shows the express "
+                  "surcharge as a separate line, so your accounts team can match the refund to it. If you "
+                  "need the invoice addressed to your company instead, send us its VAT number.",
                   "Kind regards,\nJamie from Customer Care\nReference: " + order]
     return "\n\n".join(paragraphs)
 
 
 def _invoice(rng: random.Random, number: int) -> dict[str, Any]:
     """An invoice extraction with 30 line items."""
-    lines = []
+    lines: list[dict[str, Any]] = []
+    amounts: list[float] = []
     for line in range(30):
         quantity = rng.randint(1, 40)
         price = round(rng.uniform(0.5, 250), 2)
+        amounts.append(round(quantity * price, 2))
         lines.append({"line": line + 1, "sku": f"SKU-{rng.randint(10000, 99999)}",
                       "description": rng.choice(["Copy paper A4, 500 sheets", "Toner cartridge, black",
                                                  "USB-C docking station", "Office chair, mesh back",
                                                  "Whiteboard markers, 12 colours", "Desk lamp, LED"]),
-                      "quantity": quantity, "unit_price": price, "amount": round(quantity * price, 2),
+                      "quantity": quantity, "unit_price": price, "amount": amounts[-1],
                       "tax_rate": 0.19})
-    subtotal = round(sum(line["amount"] for line in lines), 2)
+    subtotal = round(sum(amounts), 2)
     return {"invoice_number": f"INV-2026-{number:06d}", "issue_date": "2026-11-14", "due_date": "2026-12-14",
             "currency": "EUR", "vendor": {"name": "Büro Supplies GmbH", "vat_id": "DE123456789",
                                           "address": "Hauptstraße 1, 10115 Berlin"},
@@ -538,9 +543,9 @@ async def _measure(browser: Browser, kind: str, counts: list[int], args: argpars
 
 def _part_row(kind: str, phase: Phase) -> list[object]:
     timed = len(phase.samples)
-    columns = list(zip(*phase.parts, strict=True)) if phase.parts else [[], [], []]
-    return [kind, phase.reviewers, *(_ms(list(values), 0.5) for values in columns),
-            *(_ms(list(values), 0.95) for values in columns),
+    columns = [[part[index] for part in phase.parts] for index in range(3)]
+    return [kind, phase.reviewers, *(_ms(values, 0.5) for values in columns),
+            *(_ms(values, 0.95) for values in columns),
             f"{phase.browser_cpu_seconds / timed:.3f}" if timed else "-"]
 
 

@@ -43,9 +43,7 @@ BUTTONS = {
     SHOW_CHANGES: FormButton("Show changes", "Alt+D"),
 }
 # The buttons show their own shortcuts; the legend adds what no button on screen says.
-SHORTCUT_LEGEND = ("Shortcuts work while typing: Alt+A approve, Alt+E save edit, Alt+J reject, "
-                   "Alt+X escalate, Alt+S skip, Alt+D show changes, Alt+N claim next. "
-                   "Tab moves between fields.")
+SHORTCUT_LEGEND = "Shortcuts work while typing. Alt+D shows your edit, Alt+N claims next, Tab moves on."
 _FIELD_OF_PROBLEM = {"reason_code": "reason", "rationale": "rationale", "output": "output"}
 
 
@@ -58,7 +56,7 @@ def render_decision_form(queue: Queue, held: HeldItem, work: QueueWork) -> None:
             _render_context(held, key)
         with middle:
             _render_output(queue, held, key, work)
-        with right:
+        with right, st.container(key="review_controls", gap="small"):
             _render_controls(queue, held, key, work)
 
 

@@ -33,7 +33,8 @@ REVIEW_LAYOUT_CSS = f"""
 [class*="st-key-review_field_"] > .stElementContainer:first-child [data-testid="stText"] {{
   font-size: 0.8rem; opacity: 0.65;
 }}
-[class*="st-key-review_problem_"] [data-testid="stText"] {{ color: #d33; font-size: 0.85rem; }}
+[class*="st-key-review_problem_"] * {{ color: #c62828; font-size: 0.85rem; font-weight: 600; }}
+[class*="st-key-review_problem_"] {{ margin-top: -0.35rem; }}
 [class*="st-key-review_escalation_"] {{ max-height: 7rem; overflow-y: auto; gap: 0.1rem; }}
 [data-testid="stTabs"] [data-baseweb="tab-list"] {{ gap: 1rem; }}
 </style>

@@ -155,13 +155,16 @@ class Browsing:
         return held[0]
 
     def assert_shown_as_text(self, held: Hostile) -> None:
-        """The output reads as literal text, with its confidence and routing reason; nothing ran."""
+        """The output reads as literal text, its field editable as that text, without the model's
+        confidence or why it was routed (reviewers judge the output alone); nothing ran."""
         page = self.page
         expect(page.get_by_text(held.shown).first).to_be_visible()
-        confidence = page.get_by_test_id("stMetric").filter(has_text="Confidence")
-        expect(confidence).to_contain_text(f"{held.confidence:.2f}")
-        expect(page.get_by_text("Why it was routed", exact=True)).to_be_visible()
-        expect(page.get_by_label("Corrected output")).to_have_value(re.compile(re.escape(held.shown)))
+        expect(page.get_by_text(held.external_id, exact=True)).to_be_visible()
+        expect(page.get_by_text(f"{held.confidence:.2f}")).to_have_count(0)
+        expect(page.get_by_text("Why it was routed")).to_have_count(0)
+        page.get_by_role("tab", name="Corrected output").click()
+        expect(page.get_by_role("textbox", name="reply", exact=True)).to_have_value(held.output)
+        page.get_by_role("tab", name="AI output").click()
         self.assert_nothing_ran()
 
     def assert_nothing_ran(self) -> None:
