@@ -18,6 +18,7 @@ from review.content import (
     scalar_from_text,
     scalar_to_text,
     shape_of,
+    table_columns,
 )
 from ui.content_view import table_frame
 
@@ -102,12 +103,14 @@ def edited_rows(rows: list[dict[str, Any]], changes: Any, name: str) -> list[dic
     rows, keeping each column's JSON type; keys a row did not have stay absent unless edited."""
     if not changes:
         return rows
-    columns = {column: [row.get(column) for row in rows] for row in rows for column in row}
+    columns = {column: [row.get(column) for row in rows] for column in table_columns(rows)}
+    deleted = set(changes.get("deleted_rows", []))
+    edited = {int(index): cells for index, cells in changes.get("edited_rows", {}).items()}
     result = []
     for index, row in enumerate(rows):
-        if index in set(changes.get("deleted_rows", [])):
+        if index in deleted:
             continue
-        edits = changes.get("edited_rows", {}).get(index) or changes.get("edited_rows", {}).get(str(index))
+        edits = edited.get(index)
         result.append({**row, **_coerced(edits or {}, columns, f"{name} row {index + 1}")})
     for offset, added in enumerate(changes.get("added_rows", [])):
         position = len(rows) + offset + 1

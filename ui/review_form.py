@@ -43,7 +43,7 @@ BUTTONS = {
     SHOW_CHANGES: FormButton("Show changes", "Alt+D"),
 }
 # The buttons show their own shortcuts; the legend adds what no button on screen says.
-SHORTCUT_LEGEND = "Shortcuts work while typing. Alt+D shows your edit, Alt+N claims next, Tab moves on."
+SHORTCUT_LEGEND = "Shortcuts work while typing · Alt+D shows your edit · Alt+N claims next"
 _FIELD_OF_PROBLEM = {"reason_code": "reason", "rationale": "rationale", "output": "output"}
 
 
@@ -106,8 +106,7 @@ def _render_changes(held: HeldItem, key: str) -> None:
 def _render_controls(queue: Queue, held: HeldItem, key: str, work: QueueWork) -> None:
     if held.escalation is not None:
         with st.container(key=f"review_escalation_{key}"):
-            st.caption("Escalated by")
-            st.text(f"{held.escalation.by}: {held.escalation.reason_code or 'no reason code'}")
+            st.text(f"Escalated by {held.escalation.by}: {held.escalation.reason_code or 'no reason code'}")
             st.text(held.escalation.rationale or "")
     _problem(work, "form")
     st.selectbox("Reason", held.reason_codes, index=None, key=f"{key}_reason",

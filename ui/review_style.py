@@ -35,7 +35,10 @@ REVIEW_LAYOUT_CSS = f"""
 }}
 [class*="st-key-review_problem_"] * {{ color: #c62828; font-size: 0.85rem; font-weight: 600; }}
 [class*="st-key-review_problem_"] {{ margin-top: -0.35rem; }}
-[class*="st-key-review_escalation_"] {{ max-height: 7rem; overflow-y: auto; gap: 0.1rem; }}
+[class*="st-key-review_escalation_"] {{
+  max-height: 5.5rem; overflow-y: auto; gap: 0.1rem; font-size: 0.85rem; flex: none;
+}}
+[class*="st-key-review_escalation_"] .stElementContainer:first-child {{ font-weight: 600; }}
 [data-testid="stTabs"] [data-baseweb="tab-list"] {{ gap: 1rem; }}
 </style>
 """

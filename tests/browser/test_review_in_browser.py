@@ -225,7 +225,7 @@ def _second_senior_clears_the_escalation(person: Browsing, escalated: Hostile, t
     person.sign_in(SECOND_SENIOR)
     person.open("Escalations")
     assert person.claim_next() == escalated
-    expect(page.get_by_text(f"{FIRST_SENIOR}: policy_violation")).to_be_visible()
+    expect(page.get_by_text(f"Escalated by {FIRST_SENIOR}: policy_violation")).to_be_visible()
     expect(page.get_by_text(ESCALATE_WHY)).to_be_visible()
     expect(page.get_by_role("button", name="Escalate")).to_have_count(0)
     page.screenshot(path=tmp_path / "escalations-page.png")

@@ -248,3 +248,30 @@ def test_a_reload_or_a_bookmark_keeps_the_person_signed_in_and_on_the_page(
     expect(screen.get_by_role("combobox", name="Local user")).to_be_visible()
     screen.reload()
     expect(screen.get_by_role("combobox", name="Local user")).to_be_visible()
+
+
+def test_a_senior_sees_why_it_was_escalated_and_every_control_on_one_screen(
+    screen: Page, server: Server, chromium_browser: Browser, tmp_path: Path
+) -> None:
+    why = "It promises a refund over 100 EUR, which needs a lead's approval. " * 5
+    sign_in(screen, server, REVIEWER)
+    claim(screen, "email-1")
+    screen.get_by_role("combobox", name="Reason", exact=True).click()
+    screen.get_by_role("option", name="policy_violation", exact=True).click()
+    screen.get_by_label("Rationale", exact=True).fill(why)
+    screen.keyboard.press("Alt+X")
+    holding(screen, "invoice-1")
+
+    context = chromium_browser.new_context(viewport=SCREEN)
+    senior = context.new_page()
+    sign_in(senior, server, SENIOR)
+    senior.get_by_test_id("stSidebar").get_by_role("link", name="Escalations").click()
+    claim(senior, "email-1")
+    escalated = senior.get_by_text(f"Escalated by {REVIEWER}: policy_violation", exact=True)
+    expect(escalated).to_be_visible()
+    expect(senior.get_by_role("button", name=re.compile("^Escalate"))).to_have_count(0)
+    assert_in_view(senior, escalated, *[
+        senior.get_by_role("button", name=re.compile(f"^{name}")) for name in CONTROLS if name != "Escalate"
+    ], senior.locator(".st-key-review_header"), senior.get_by_label("Rationale", exact=True))
+    senior.screenshot(path=tmp_path / "escalation.png")
+    context.close()

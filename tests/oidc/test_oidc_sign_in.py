@@ -75,3 +75,22 @@ def test_a_person_without_a_role_sees_only_no_access(page: Page, sign_in_setup: 
     page.goto(f"{sign_in_setup.server.url}/admin")
     expect(page.get_by_role("heading", name="No access")).to_be_visible()
     expect(page.get_by_role("heading", name="Admin")).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_a_reload_or_a_bookmark_keeps_the_oidc_session_and_the_page(
+    page: Page, sign_in_setup: SignInSetup
+) -> None:
+    _sign_in(page, sign_in_setup, "senior@example.com")
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Escalations").click()
+    expect(page.get_by_role("heading", name="Escalations", exact=True)).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name="Escalations", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("senior@example.com", exact=True)).to_be_visible()
+    bookmark = page.context.new_page()
+    bookmark.goto(f"{sign_in_setup.server.url}/review")
+    expect(bookmark.get_by_role("heading", name="Review", exact=True)).to_be_visible()
+    bookmark.close()
+    _sign_out(page, sign_in_setup)
+    page.goto(f"{sign_in_setup.server.url}/review")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()

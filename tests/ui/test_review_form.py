@@ -252,7 +252,7 @@ def test_an_escalation_reaches_another_senior_and_never_the_one_who_escalated(ap
     press(at, "Claim next")
     held = held_item(app_engine, second, Queue.ESCALATIONS)
     assert held is not None and held.item_id == escalated.item_id
-    assert f"{first.identity}: policy_violation" in texts(at)
+    assert f"Escalated by {first.identity}: policy_violation" in texts(at)
     assert "Needs a senior: it promises a refund." in texts(at)
     assert button_labels(at) == ["Show changes", "Approve", "Save edit", "Reject", "Skip"]
     press(at, "Approve")
