@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Generator, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -53,7 +53,15 @@ def chromium_browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(chromium_browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Page]:
     """A fresh browser context; on failure a screenshot and the page's text land in tmp_path."""
-    context = chromium_browser.new_context(viewport=VIEWPORT)
+    with page_with_evidence(chromium_browser, request, tmp_path, VIEWPORT) as opened:
+        yield opened
+
+
+@contextmanager
+def page_with_evidence(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path,
+                       viewport: ViewportSize) -> Iterator[Page]:
+    """A page in a fresh context of `viewport`; evidence of a failed test lands in tmp_path."""
+    context = browser.new_context(viewport=viewport)
     context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     yield page

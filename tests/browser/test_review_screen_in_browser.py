@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from review.demo_records import _invoice
-from tests.browser.chromium import WAIT_MS, failed
+from tests.browser.chromium import failed, page_with_evidence
 from tests.browser.server import Server, free_port, run_workbench, write_jsonl
 
 pytestmark = pytest.mark.browser
 
-SCREEN = {"width": 1280, "height": 720}
+SCREEN: ViewportSize = {"width": 1280, "height": 720}
 REVIEWER = "reviewer@example.com"
 SENIOR = "senior@example.com"
 EMAIL = (
@@ -70,15 +70,9 @@ def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
 
 @pytest.fixture
 def screen(chromium_browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Page]:
-    """A browser window of 1280×720; its screenshot lands in tmp_path when the test fails."""
-    context = chromium_browser.new_context(viewport=SCREEN)
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    yield page
-    if failed(request):
-        page.screenshot(path=tmp_path / "failure.png")
-        print(f"screenshot: {tmp_path / 'failure.png'}")
-    context.close()
+    """A browser window of 1280×720; its screenshot and text land in tmp_path when the test fails."""
+    with page_with_evidence(chromium_browser, request, tmp_path, SCREEN) as page:
+        yield page
 
 
 def sign_in(page: Page, server: Server, email: str) -> None:
