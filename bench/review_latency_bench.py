@@ -623,7 +623,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--reviewers", default="1,10", help="comma-separated reviewer counts")
     parser.add_argument("--decisions", type=int, default=40, help="timed decisions per reviewer")
-    parser.add_argument("--think-ms", type=int, default=0, help="mean pause after each item is drawn (spread 0.5x to 1.5x)")
+    parser.add_argument("--think-ms", type=int, default=0, help="mean pause per item (0.5x-1.5x)")
     parser.add_argument("--api-cycles", type=int, default=100, help="timed API claim+decide cycles")
     args = parser.parse_args()
     if not os.access(CHROMIUM, os.X_OK):
