@@ -7,6 +7,7 @@ run `workbench deliver` beside it.
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,10 +20,10 @@ from starlette.middleware import Middleware
 from api.engine import shared_engine
 from api.local_mode import LoopbackOnlyInLocalMode
 from api.routes import api_routes
+from review.settings import Settings, SettingsError, get_settings
 from review.webhook_sender import HttpSender
 from review.webhooks import run_delivery_worker
 from storage.snapshot import refreshed_snapshot
-from ui.auth_config import auth_is_configured
 
 log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -65,15 +66,18 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
         sender.close()
 
 
-def local_mode() -> bool:
-    """True while no identity provider is configured (read per request: cheap, and a secrets
-    file added later takes effect without a restart)."""
-    return not auth_is_configured(PROJECT_ROOT)
+def startup_settings() -> Settings:
+    """The settings this server runs with; a wrong one stops it here, before it serves anything."""
+    try:
+        return get_settings()
+    except SettingsError as error:
+        print(f"workbench: cannot start: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
 
 
 app = st.App(
     APP_SCRIPT,
     routes=api_routes(),
     lifespan=lifespan,
-    middleware=[Middleware(LoopbackOnlyInLocalMode, local_mode=local_mode)],
+    middleware=[Middleware(LoopbackOnlyInLocalMode, local_mode=startup_settings().local_mode)],
 )

@@ -5,7 +5,6 @@ under plain uvicorn (`uvicorn api.asgi:app --host 0.0.0.0`), where no such check
 """
 
 import ipaddress
-from typing import Any
 
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,12 +25,14 @@ def is_loopback(host: str | None) -> bool:
 class LoopbackOnlyInLocalMode:
     """Refuse, with 403, every connection from another machine while in local mode."""
 
-    def __init__(self, app: ASGIApp, local_mode: Any) -> None:
+    def __init__(self, app: ASGIApp, local_mode: bool) -> None:
         self._app = app
+        # Decided once, at start-up (review.settings): a secrets file written under a running
+        # server must not switch the guard off.
         self._local_mode = local_mode
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and self._local_mode():
+        if scope["type"] in ("http", "websocket") and self._local_mode:
             client = scope.get("client")
             if not is_loopback(client[0] if client else None):
                 if scope["type"] == "websocket":

@@ -2,18 +2,15 @@
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from api.local_mode import is_loopback
 from review.actors import cli_actor
 from review.demo import load_demo
+from review.settings import SettingsError, get_settings
 from storage.engine import create_database_engine, reading
 from storage.migrate import upgrade_to_head
 from storage.repositories.items import count_items
-from ui.auth_config import auth_is_configured
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def register(commands: Any) -> None:
@@ -27,7 +24,12 @@ def register(commands: Any) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Refuse unsafe local mode, prepare the database, then serve until stopped."""
-    if not auth_is_configured(PROJECT_ROOT) and not is_loopback(args.host):
+    try:
+        settings = get_settings()
+    except SettingsError as error:
+        print(f"workbench: cannot serve: {error}", file=sys.stderr)
+        return 2
+    if settings.local_mode and not is_loopback(args.host):
         print(
             f"workbench: refusing to serve {args.host} in local mode (no authentication); "
             "configure [auth] in .streamlit/secrets.toml or serve on 127.0.0.1",

@@ -1,7 +1,6 @@
 """The Streamlit adapter: the cached engine and the signed-in person as the domain's `Actor`."""
 
 import time
-from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -10,11 +9,10 @@ from review.actors import Actor
 from review.audit import record_refusal
 from review.permissions import Permission, can
 from review.roles import actor_for_person, role_claim_name
+from review.settings import get_settings
 from storage.engine import create_database_engine
-from ui.auth_config import auth_is_configured
 from ui.local_session import remembered_local_user
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_USER_KEY = "auth_local_user"
 ACTOR_KEY = "auth_actor"
 # How long a session trusts the roles it looked up: every rerun asked the database before, and a
@@ -40,10 +38,10 @@ def database_key() -> str:
     return get_engine().url.render_as_string(hide_password=True)
 
 
-@st.cache_resource
 def is_local_mode() -> bool:
-    """True when no identity provider is configured: people pick a local user instead."""
-    return not auth_is_configured(PROJECT_ROOT)
+    """True when no identity provider is configured: people pick a local user instead (the
+    server's start-up settings, the same object its loopback guard reads)."""
+    return get_settings().local_mode
 
 
 def signed_in_email() -> str | None:
