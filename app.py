@@ -5,6 +5,8 @@ to its legacy directory mode until some session calls `st.navigation`, which lis
 the sidebar and runs any of them, ungated, straight from its URL.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from review.permissions import Permission, can
@@ -18,6 +20,7 @@ from ui.sign_in import (
     render_signed_in_sidebar,
 )
 
+FAVICON = str(Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png")
 PAGES = (
     ("app_pages/review.py", "Review", ":material/fact_check:", Permission.REVIEW),
     ("app_pages/escalations.py", "Escalations", ":material/priority_high:", Permission.DECIDE_ESCALATIONS),
@@ -26,7 +29,8 @@ PAGES = (
     ("app_pages/admin.py", "Admin", ":material/admin_panel_settings:", Permission.MANAGE_ROLES),
 )
 
-st.set_page_config(page_title="Review workbench", page_icon=":material/fact_check:", layout="wide")
+# A file of our own: a `:material/…:` page icon makes every browser fetch it from a public font host.
+st.set_page_config(page_title="Review workbench", page_icon=FAVICON, layout="wide")
 if is_local_mode():
     st.warning(LOCAL_MODE_BANNER)
 
