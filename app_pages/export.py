@@ -13,6 +13,7 @@ from review.permissions import Permission
 from storage.repositories.export_rows import FINAL_OUTCOMES
 from ui.deps import get_engine, require_permission
 from ui.export_file import ExportFile, build_export_file, count_rows, export_filter, recent_exports_frame
+from ui.plain_text import show_error
 
 FORMAT_LABELS = {ExportFormat.JSONL: "JSON Lines", ExportFormat.CSV: "CSV", ExportFormat.PARQUET: "Parquet"}
 # Session state keeps where the built file is (UI state), never its rows.
@@ -57,7 +58,7 @@ def _render_form() -> tuple[ExportFilter, ExportFormat, bool] | None:
         filters = export_filter(source, task, model, _chosen(decision), _chosen(route), include_auto,
                                 since, until, after)
     except WorkbenchError as error:
-        st.error(str(error))
+        show_error(str(error))
         return None
     # The select box always has a choice; None only satisfies its type.
     return filters, ExportFormat(file_format or ExportFormat.JSONL), redact
@@ -80,7 +81,7 @@ def _build(actor: Actor, filters: ExportFilter, file_format: ExportFormat, redac
 
         built = build_export_file(get_engine(), actor, filters, file_format, redact, on_row=advance)
     except WorkbenchError as error:
-        st.error(str(error))
+        show_error(str(error))
         return
     bar.progress(1.0, text=f"Exported {built.rows:,} rows")
     st.session_state[FILE_KEY] = built

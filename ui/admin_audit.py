@@ -9,6 +9,7 @@ import streamlit as st
 from review.actors import Actor
 from review.audit import AuditAction, list_audit, verify_chain
 from ui.deps import get_engine
+from ui.plain_text import show_error
 
 AUDIT_COLUMNS = ["seq", "at", "actor", "action", "subject", "details"]
 ANY_ACTION = "(any)"
@@ -47,4 +48,4 @@ def _verify(actor: Actor) -> None:
     if check.intact:
         st.success(f"Chain intact: {check.entries} entries verified.")
     else:
-        st.error(f"Chain broken at entry {check.first_bad_seq}: {check.problem}.")
+        show_error(f"Chain broken at entry {check.first_bad_seq}: {check.problem}.")

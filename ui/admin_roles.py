@@ -8,6 +8,7 @@ from review.enums import Role
 from review.errors import WorkbenchError
 from review.roles import grant_role, list_grants, revoke_role
 from ui.deps import get_engine
+from ui.plain_text import show_error
 
 GRANT_COLUMNS = ["email", "role", "granted_by", "granted_at"]
 
@@ -40,7 +41,7 @@ def _change_role(actor: Actor, email: str, role: Role, grant: bool) -> None:
         else:
             changed = revoke_role(get_engine(), actor, email, role)
     except WorkbenchError as error:
-        st.error(str(error))
+        show_error(str(error))
         return
     # Messages name the role only: the e-mail is typed text, and toasts render Markdown.
     if changed:

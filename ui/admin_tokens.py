@@ -7,6 +7,7 @@ from review.actors import Actor
 from review.errors import WorkbenchError
 from review.tokens import Scope, create_token, list_token_info, revoke_token
 from ui.deps import get_engine
+from ui.plain_text import show_error
 
 TOKEN_COLUMNS = ["name", "scope", "user", "created_by", "created_at", "revoked_at"]
 
@@ -35,7 +36,7 @@ def _render_create_form(actor: Actor) -> None:
     try:
         value = create_token(get_engine(), actor, name, Scope(scope), user.strip() or None)
     except WorkbenchError as error:
-        st.error(str(error))
+        show_error(str(error))
         return
     # Shown in this run only: it is neither kept in session state nor stored anywhere in clear.
     st.warning("Copy this token now: it will not be shown again.")
@@ -56,6 +57,6 @@ def _render_revoke_form(actor: Actor) -> None:
     try:
         changed = revoke_token(get_engine(), actor, name.strip())
     except WorkbenchError as error:
-        st.error(str(error))
+        show_error(str(error))
         return
     st.toast("Token revoked" if changed else "That token was revoked already")

@@ -7,6 +7,7 @@ from review.actors import Actor
 from review.errors import WorkbenchError
 from review.webhooks import DeliveryState, delivery_overview, register_webhook
 from ui.deps import get_engine
+from ui.plain_text import show_error
 
 FAILURE_COLUMNS = ["delivery", "source", "item_id", "state", "attempts", "last_error", "next_attempt_at"]
 
@@ -43,7 +44,7 @@ def _render_register_form(actor: Actor) -> None:
     try:
         used = register_webhook(get_engine(), actor, source.strip(), url, secret or None)
     except WorkbenchError as error:
-        st.error(str(error))
+        show_error(str(error))
         return
     st.toast("Webhook registered")
     if not secret:

@@ -6,6 +6,7 @@ from review.actors import Actor
 from review.errors import WorkbenchError
 from review.policies import PolicyChange, list_policies, set_policy
 from ui.deps import get_engine
+from ui.plain_text import show_error
 
 
 def render_pause_switch(actor: Actor) -> bool:
@@ -23,7 +24,7 @@ def render_pause_switch(actor: Actor) -> bool:
                 set_policy(get_engine(), actor, policy.source, policy.task,
                            PolicyChange(paused=not policy.paused))
             except WorkbenchError as error:
-                st.error(str(error))
+                show_error(str(error))
                 return False
             return True
     return False

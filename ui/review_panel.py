@@ -15,6 +15,7 @@ from review.errors import LeaseLost
 from review.queue import LEASE_DURATION, HeldItem, claim_next, held_item, permission_of_queue, renew_lease
 from review.queue_counts import queue_counts
 from ui.deps import current_actor, get_engine, require_permission
+from ui.plain_text import show_toast, show_warning
 from ui.review_form import render_decision_form
 from ui.review_state import QueueWork, queue_work
 from ui.review_style import apply_review_layout
@@ -41,7 +42,7 @@ def _review_panel(queue: Queue, title: str) -> None:
         work.held, work.stale = held_item(get_engine(), actor, queue), False
     _render_title_row(queue, title, work)
     if work.flash:
-        st.toast(work.flash)
+        show_toast(work.flash)
         work.flash = None
     if work.held is None:
         _render_idle(queue, work)
@@ -120,6 +121,6 @@ def _keep_lease(queue: Queue) -> None:
     try:
         expires = renew_lease(get_engine(), actor, held.item_id, held.lease_id)
     except LeaseLost as error:
-        st.warning(str(error))
+        show_warning(str(error))
         return
     work.held = replace(held, lease_expires_at=expires)
