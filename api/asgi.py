@@ -20,6 +20,7 @@ from starlette.middleware import Middleware
 from api.engine import shared_engine
 from api.local_mode import LoopbackOnlyInLocalMode
 from api.routes import api_routes
+from review.audit_anchors import record_anchor_quietly
 from review.settings import Settings, SettingsError, get_settings
 from review.webhook_sender import HttpSender
 from review.webhooks import run_delivery_worker
@@ -28,6 +29,8 @@ from storage.snapshot import refreshed_snapshot
 log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_SCRIPT = PROJECT_ROOT / "app.py"
+# How often a running server records the audit chain's head outside the database.
+ANCHOR_SECONDS = 60
 
 
 def delivers_in_server() -> bool:
@@ -45,25 +48,36 @@ def warm_dashboard_snapshot() -> None:
                  type(error).__name__)
 
 
+def anchor_audit_chain(stop: threading.Event) -> None:
+    """Record the audit chain's head outside the database every `ANCHOR_SECONDS` (and at stop)."""
+    while not stop.wait(ANCHOR_SECONDS):
+        record_anchor_quietly(shared_engine())
+    record_anchor_quietly(shared_engine())
+
+
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
-    """Warm the dashboard's snapshot; run the in-process delivery worker when asked to."""
+    """Warm the dashboard's snapshot, anchor the audit chain regularly, and run the in-process
+    delivery worker when asked to."""
     threading.Thread(target=warm_dashboard_snapshot, name="dashboard-snapshot", daemon=True).start()
-    if not delivers_in_server():
-        yield
-        return
-    stop, sender = threading.Event(), HttpSender()
-    worker = threading.Thread(
-        target=run_delivery_worker, args=(shared_engine(), sender, stop),
-        name="webhook-delivery", daemon=True,
-    )
-    worker.start()
+    stop = threading.Event()
+    workers = [threading.Thread(target=anchor_audit_chain, args=(stop,), name="audit-anchor", daemon=True)]
+    sender = HttpSender() if delivers_in_server() else None
+    if sender is not None:
+        workers.append(threading.Thread(
+            target=run_delivery_worker, args=(shared_engine(), sender, stop),
+            name="webhook-delivery", daemon=True,
+        ))
+    for worker in workers:
+        worker.start()
     try:
         yield
     finally:
         stop.set()
-        worker.join(timeout=15)
-        sender.close()
+        for worker in workers:
+            worker.join(timeout=15)
+        if sender is not None:
+            sender.close()
 
 
 def startup_settings() -> Settings:

@@ -5,8 +5,9 @@ from starlette.requests import Request
 
 from api.engine import shared_engine
 from api.errors import ApiError, ScopeRefused
+from api.refusal_count import count_anonymous_refusal
 from review.actors import Actor
-from review.tokens import Scope, authenticate_token
+from review.tokens import Scope, TokenRevoked, authenticate_token
 
 
 async def authenticate(request: Request, allowed: frozenset[Scope]) -> Actor:
@@ -14,9 +15,14 @@ async def authenticate(request: Request, allowed: frozenset[Scope]) -> Actor:
     header = request.headers.get("authorization", "")
     kind, _, value = header.partition(" ")
     if kind.lower() != "bearer" or not value.strip():
+        count_anonymous_refusal(401, "no token")
         raise ApiError(401, "missing bearer token: send `Authorization: Bearer TOKEN`")
-    found = await run_in_threadpool(authenticate_token, shared_engine(), value.strip())
+    try:
+        found = await run_in_threadpool(authenticate_token, shared_engine(), value.strip())
+    except TokenRevoked:
+        raise ApiError(401, "unknown or revoked token") from None  # audited by the domain
     if found is None:
+        count_anonymous_refusal(401, "unknown token")
         raise ApiError(401, "unknown or revoked token")
     actor, scope = found
     if scope not in allowed:

@@ -16,8 +16,9 @@ def max_body_bytes() -> int:
     return int(os.environ.get("WORKBENCH_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
 
 
-async def read_json_body(request: Request, required: bool = True) -> Any:
-    """The body as JSON; 413 past the size limit, 422 when it is not JSON."""
+async def read_json_body(request: Request, required: bool = True, mark_repeated_keys: bool = False) -> Any:
+    """The body as JSON; 413 past the size limit, 422 when it is not JSON (or repeats a key, unless
+    `mark_repeated_keys` leaves that to record validation: see `parse_json_text`)."""
     limit = max_body_bytes()
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -34,6 +35,6 @@ async def read_json_body(request: Request, required: bool = True) -> Any:
             raise ApiError(422, "the body is empty; send JSON")
         return None
     try:
-        return parse_json_text(raw)
+        return parse_json_text(raw, mark_repeated_keys)
     except ValueError as error:
         raise ApiError(422, f"the body is {error}") from None

@@ -12,21 +12,22 @@ from starlette.responses import JSONResponse, Response
 from api.auth import authenticate
 from api.body import read_json_body
 from api.engine import shared_engine
-from api.errors import ApiError, ScopeRefused, response_for_exception
+from api.errors import ApiError, ScopeRefused, disk_recently_full, response_for_exception
 from review.actors import Actor
 from review.audit import record_refusal
 from review.clock import isoformat_utc
 from review.decisions import DecisionRequest, decide
 from review.enums import Action, Queue
-from review.errors import PermissionDenied
+from review.errors import LeaseLost, PermissionDenied
 from review.feed import item_status, parse_feed_cursor, parse_feed_limit, read_decision_feed
 from review.ingest import ingest_records
 from review.queue import HeldItem, claim_next
 from review.record_files import RawRecord, max_record_bytes
 from review.tokens import Scope
-from storage.repositories.items import is_database_reachable
+from storage.repositories.items import database_status
 
 MAX_RECORDS_PER_REQUEST = 1000
+_STATUS_OF_DATABASE = {"ok": 200, "disk full": 507, "unreachable": 503}
 Handler = Callable[[Request, Actor], Awaitable[Response]]
 
 
@@ -56,6 +57,9 @@ async def _audit_refusal(request: Request, actor: Actor | None, error: Exception
         actor, what = error.actor, "use this route with its token's scope"
     elif isinstance(error, PermissionDenied):
         what = error.what
+    elif isinstance(error, LeaseLost):
+        # Someone else's lease presented (or one that lapsed): worth a look either way.
+        what = f"act on a lease it does not hold: {error}"
     else:
         return
     if actor is not None:
@@ -64,16 +68,19 @@ async def _audit_refusal(request: Request, actor: Actor | None, error: Exception
 
 
 async def health(_request: Request) -> Response:
-    """200 when the database answers, 503 when it does not."""
-    if await run_in_threadpool(is_database_reachable, shared_engine()):
-        return JSONResponse({"status": "ok", "database": "ok"})
-    return JSONResponse({"status": "degraded", "database": "unreachable"}, status_code=503)
+    """200 when the database answers, 507 when its disk is full, 503 when it does not answer."""
+    database = await run_in_threadpool(database_status, shared_engine())
+    if database == "ok" and disk_recently_full():
+        database = "disk full"  # reads still work; a write failed for lack of space a moment ago
+    status = "ok" if database == "ok" else "degraded"
+    return JSONResponse({"status": status, "database": database}, status_code=_STATUS_OF_DATABASE[database])
 
 
 @guarded(Scope.INGEST)
 async def post_items(request: Request, actor: Actor) -> Response:
     """Ingest one record or a list of up to 1000, answering per record."""
-    body = await read_json_body(request)
+    # A repeated key rejects only the record holding it, answered in its place like any other fault.
+    body = await read_json_body(request, mark_repeated_keys=True)
     records = body if isinstance(body, list) else [body]
     if len(records) > MAX_RECORDS_PER_REQUEST:
         raise ApiError(413, f"at most {MAX_RECORDS_PER_REQUEST} records per request, got {len(records)}")

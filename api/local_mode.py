@@ -6,8 +6,13 @@ under plain uvicorn (`uvicorn api.asgi:app --host 0.0.0.0`), where no such check
 
 import ipaddress
 
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.refusal_count import count_anonymous_refusal
+
+LOCAL_ONLY = ("This workbench runs in local mode (no authentication) and serves this machine only. "
+              "Configure sign-in in .streamlit/secrets.toml.")
 
 
 def is_loopback(host: str | None) -> bool:
@@ -38,10 +43,11 @@ class LoopbackOnlyInLocalMode:
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 1008})
                     return
-                refusal = PlainTextResponse(
-                    "This workbench runs in local mode (no authentication) and serves this "
-                    "machine only. Configure sign-in in .streamlit/secrets.toml.",
-                    status_code=403,
+                count_anonymous_refusal(403, "local mode")
+                refusal: Response = (
+                    JSONResponse({"error": LOCAL_ONLY}, status_code=403)
+                    if scope.get("path", "").startswith("/api/")
+                    else PlainTextResponse(LOCAL_ONLY, status_code=403)
                 )
                 await refusal(scope, receive, send)
                 return

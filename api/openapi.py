@@ -23,16 +23,24 @@ def _errors(*statuses: int) -> dict[str, Any]:
         401: "missing or unknown token", 403: "wrong scope or role", 404: "not found",
         409: "the lease is not the caller's or has expired", 413: "body too large",
         422: "invalid body; `field` names the offending field", 503: "database unavailable",
+        507: "insufficient storage: the database's disk is full",
     }
     return {str(status): _answer(meaning[status], "Error") for status in statuses}
 
 
-def _operation(summary: str, scopes: list[str], answers: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def _operation(
+    summary: str, scopes: list[str], answers: dict[str, Any], note: str = "", **extra: Any
+) -> dict[str, Any]:
     operation = {"summary": summary, "responses": answers, **extra}
     if scopes:
         operation["security"] = [{"bearer": []}]
-        operation["description"] = f"Token scope: {' or '.join(scopes)}."
+        operation["description"] = f"Token scope: {' or '.join(scopes)}.{' ' + note if note else ''}"
     return operation
+
+
+# What a token created with `--source` (and without `--reviewer-identities`) sees.
+_BOUNDED_READ = ("A token created with --source reads only those sources. Reviewers are shown by "
+                 "pseudonym unless the token was created with --reviewer-identities.")
 
 
 _SCHEMAS: dict[str, Any] = {
@@ -59,7 +67,8 @@ _SCHEMAS: dict[str, Any] = {
             "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
             "rejected": {"type": "array", "items": {"type": "object", "properties": {
                 "index": {"type": "integer"}, "error": {"type": "string"},
-                "field": {"type": "string"}}}},
+                "field": {"type": "string", "description": "`source` for a record of a source "
+                          "the token does not reach"}}}},
         },
     },
     "Decision": {
@@ -71,7 +80,9 @@ _SCHEMAS: dict[str, Any] = {
             "decision": {"enum": ["approved", "edited", "rejected", "escalated"]},
             "final": {"type": "boolean"}, "final_output": {},
             "reason_code": {"type": ["string", "null"]}, "rationale": {"type": ["string", "null"]},
-            "reviewer": {"type": ["string", "null"], "description": "null for auto-approvals"},
+            "reviewer": {"type": ["string", "null"], "description": (
+                "null for auto-approvals; a stable pseudonym (the one `workbench export --redact` "
+                "writes) unless the token was created with --reviewer-identities")},
             "escalated": {"type": "boolean"},
             "decided_at": {"type": "string", "format": "date-time"},
         },
@@ -127,31 +138,35 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": {
             "/api/v1/health": {"get": _operation("Database health", [], {
-                "200": _answer("the database answers"), **_errors(503)})},
+                "200": _answer("the database answers"), **_errors(503, 507)})},
             "/api/v1/items": {"post": _operation("Send outputs for routing", ["ingest"], {
                 "200": _answer("per-record result", "IngestResult"),
-                **_errors(401, 403, 413, 422, 503)}, requestBody=body)},
+                **_errors(401, 403, 413, 422, 503, 507)}, requestBody=body,
+                note="A token created with --source has each record of another source rejected, "
+                     "with `field` `source`.")},
             "/api/v1/items/{source}/{external_id}": {"get": _operation(
                 "Where an output is, and its decision", ["ingest", "decisions:read"],
-                {"200": _answer("the item", "ItemStatus"), **_errors(401, 403, 404, 503)},
+                {"200": _answer("the item", "ItemStatus"), **_errors(401, 403, 503),
+                 "404": _answer("no such item, or one of a source the token does not reach "
+                                "(the same answer)", "Error")}, note=_BOUNDED_READ,
                 parameters=[_path("source", "string"), _path("external_id", "string")])},
             "/api/v1/decisions": {"get": _operation(
                 "Decisions after a cursor, oldest first", ["decisions:read"],
                 {"200": _answer("a page of decisions", "DecisionPage"),
                  **_errors(401, 403, 422, 503)},
                 parameters=[_query("after", "string"),
-                            _query("limit", "integer", minimum=1, maximum=1000)])},
+                            _query("limit", "integer", minimum=1, maximum=1000)], note=_BOUNDED_READ)},
             "/api/v1/claims": {"post": _operation(
                 "Claim the next item for the token's user", ["review"],
                 {"200": _answer("the claimed item and its lease", "Claim"),
-                 "204": _answer("nothing is waiting"), **_errors(401, 403, 422, 503)},
+                 "204": _answer("nothing is waiting"), **_errors(401, 403, 422, 503, 507)},
                 requestBody={"required": False, "content": {_JSON: {"schema": {
                     "type": "object", "properties": {
                         "queue": {"enum": ["review", "escalations"]}}}}}})},
             "/api/v1/items/{id}/decision": {"post": _operation(
                 "Decide a claimed item", ["review"],
                 {"200": _answer("the stored decision", "DecisionResult"),
-                 **_errors(401, 403, 404, 409, 413, 422, 503)},
+                 **_errors(401, 403, 404, 409, 413, 422, 503, 507)},
                 parameters=[{**_path("id", "integer"),
                              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}}],
                 requestBody={"required": True,

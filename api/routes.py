@@ -13,7 +13,26 @@ async def openapi(_request: Request) -> JSONResponse:
     return JSONResponse(openapi_document())
 
 
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+async def no_such_route(request: Request) -> JSONResponse:
+    """JSON for any other path or method under /api/v1, instead of the UI's page or plain text."""
+    path = request.url.path
+    allowed = sorted({method for route in contract_routes() if isinstance(route, Route)
+                      and route.path_regex.match(path) for method in route.methods or ()})
+    if allowed:
+        return JSONResponse({"error": f"{request.method} is not allowed here; use {', '.join(allowed)}"},
+                            status_code=405, headers={"Allow": ", ".join(allowed)})
+    return JSONResponse({"error": f"no such route: {path[:200]}"}, status_code=404)
+
+
 def api_routes() -> list[BaseRoute]:
+    """The contract's routes, then JSON answers for every other path under /api/v1."""
+    return [*contract_routes(), Route("/api/v1/{rest:path}", no_such_route, methods=_ALL_METHODS)]
+
+
+def contract_routes() -> list[BaseRoute]:
     """Every route of the contract's HTTP API."""
     return [
         Route("/api/v1/health", handlers.health, methods=["GET"]),

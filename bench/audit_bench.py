@@ -17,7 +17,8 @@ from sqlalchemy import Engine, insert
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import run_threads  # noqa: E402
-from review.audit import GENESIS_HASH, AuditAction, entry_hash, verify_chain  # noqa: E402
+from review.audit import GENESIS_HASH, KEYED, AuditAction, chain_key, entry_hash  # noqa: E402
+from review.audit_verify import verify_chain  # noqa: E402
 from review.decisions import DecisionRequest, decide  # noqa: E402
 from review.enums import Action, Role  # noqa: E402
 from review.queue import claim_next  # noqa: E402
@@ -56,16 +57,17 @@ def appends_under_decisions(engine: Engine, items: int, workers: int) -> float:
 def fill_chain(engine: Engine, entries: int) -> None:
     """Write a valid chain of `entries` entries in bulk (the append path is measured above)."""
     prev, at = GENESIS_HASH, datetime(2026, 1, 1, tzinfo=UTC)
+    key = chain_key(engine, chain_is_empty=True)
     batch: list[dict[str, object]] = []
     with writing(engine) as session:
         for seq in range(1, entries + 1):
             moment = at + timedelta(milliseconds=seq)
             subject, details = f"item:{seq}", {"outcome": "approved", "reason_code": None}
-            digest = entry_hash(seq, moment, "bench@example.com", AuditAction.ITEM_DECIDED,
+            digest = entry_hash(key, seq, moment, "bench@example.com", AuditAction.ITEM_DECIDED,
                                 subject, details, prev)
             batch.append({"seq": seq, "at": moment, "actor": "bench@example.com",
                           "action": AuditAction.ITEM_DECIDED.value, "subject": subject,
-                          "details": details, "prev_hash": prev, "entry_hash": digest})
+                          "details": details, "prev_hash": prev, "entry_hash": digest, "scheme": KEYED})
             prev = digest
             if len(batch) == 10_000:
                 session.execute(insert(AuditEntry), batch)

@@ -3,23 +3,28 @@
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from cli.database import open_database, unreachable
 from cli.progress import Progress
 from review.actors import cli_actor
+from review.audit_key import audit_files, create_audit_key, read_audit_key
 from review.demo import load_demo
 from review.enums import Route
+from review.errors import WorkbenchError
 from review.export import parse_cursor, since_from_iso
 from review.export_file import export_to_file
 from review.export_formats import ExportFormat
 from review.ingest import IngestReport, find_rejections, ingest_records
 from review.record_files import RawRecord, read_record_file
 from review.stats import queue_stats
+from storage.failures import is_disk_full
 from storage.migrate import upgrade_to_head
 from storage.repositories.export_rows import FINAL_OUTCOMES, ExportFilter
 
@@ -71,12 +76,17 @@ def _positive_int(text: str) -> int:
 
 
 def run_init(_args: argparse.Namespace) -> int:
-    """Create or migrate the schema."""
+    """Create or migrate the schema, and the audit key if there is none."""
+    engine = open_database(require_schema=False)
     try:
-        upgrade_to_head(open_database(require_schema=False))
+        upgrade_to_head(engine)
     except OperationalError as error:
         raise unreachable(error) from None
     print("database is at the newest schema version")
+    files = audit_files(engine)
+    if read_audit_key(files) is None:
+        create_audit_key(files)
+        print(f"created the audit key {files.key}: keep it (and a copy) outside the database")
     return 0
 
 
@@ -89,27 +99,56 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run_ingest(args: argparse.Namespace) -> int:
     """Ingest files; exit 1 if any record was rejected, 2 if a file cannot be read."""
-    # Every file is read before anything is stored, so an unreadable one stores nothing.
-    files: list[tuple[str, list[RawRecord]]] = []
-    for path in args.files:
-        try:
-            files.append((path, list(read_record_file(path))))
-        except (OSError, ValueError) as error:
-            print(f"workbench: cannot read {path}: {_reason(error)}", file=sys.stderr)
-            return EXIT_USAGE
+    # Every file is opened before anything is stored, so a missing or unknown one stores nothing;
+    # each is then read as a stream and stored a batch per transaction, never held whole.
+    streams = _open_record_files(args.files)
+    if streams is None:
+        return EXIT_USAGE
     engine = open_database()
-    if args.strict and any(find_rejections(records) for _, records in files):
+    if args.strict:
         # --strict covers the whole command: one invalid record in any file stores nothing.
-        for path, records in files:
-            report = IngestReport(rejected=find_rejections(records))
-            _print_report(path, report, " (nothing stored: --strict)")
-        return EXIT_REJECTED
+        rejections = [find_rejections(records) for records in streams]
+        if any(rejections):
+            for path, rejected in zip(args.files, rejections, strict=True):
+                _print_report(path, IngestReport(rejected=rejected), " (nothing stored: --strict)")
+            return EXIT_REJECTED
+        streams = _open_record_files(args.files)  # the check read them to the end
+        if streams is None:
+            return EXIT_USAGE
     any_rejected = False
-    for path, records in files:
-        report = ingest_records(engine, cli_actor(), records, strict=args.strict)
+    for path, records in zip(args.files, streams, strict=True):
+        report = _ingest_file(engine, path, records, args.strict)
         _print_report(path, report, "")
         any_rejected = any_rejected or bool(report.rejected)
     return EXIT_REJECTED if any_rejected else 0
+
+
+def _open_record_files(paths: list[str]) -> list[Iterator[RawRecord]] | None:
+    """Each file opened for reading, or None after saying which one cannot be."""
+    streams = []
+    for path in paths:
+        try:
+            streams.append(read_record_file(path))
+        except (OSError, ValueError) as error:
+            print(f"workbench: cannot read {path}: {_reason(error)}", file=sys.stderr)
+            return None
+    return streams
+
+
+def _ingest_file(engine: Engine, path: str, records: Iterator[RawRecord], strict: bool) -> IngestReport:
+    """Ingest one file; a failure part-way says how much of it the committed batches stored."""
+    stored = ["nothing"]
+
+    def note(report: IngestReport) -> None:
+        stored[0] = f"{report.accepted} accepted, {report.duplicates} duplicate"
+
+    try:
+        return ingest_records(engine, cli_actor(), records, strict=strict, on_commit=note)
+    except OSError as error:
+        raise WorkbenchError(f"cannot read {path}: {_reason(error)}; stored before: {stored[0]}") from None
+    except OperationalError as error:
+        cause = "the database's disk is full" if is_disk_full(error) else str(unreachable(error))
+        raise WorkbenchError(f"{path}: {cause}; stored before: {stored[0]}") from None
 
 
 def _print_report(path: str, report: IngestReport, note: str) -> None:

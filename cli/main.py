@@ -2,8 +2,10 @@
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from cli import (
     admin_commands,
@@ -35,9 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_sigterm(signum: int, _frame: Any) -> None:
+    # SystemExit unwinds like Ctrl-C does, so every `finally` runs (an export removes its
+    # `.partial` file). `serve` installs uvicorn's own handlers over this one.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         return int(args.handler(args) or 0)
     except WorkbenchError as error:

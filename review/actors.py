@@ -8,13 +8,23 @@ from review.enums import Role
 
 
 @dataclass(frozen=True)
+class TokenBounds:
+    """What a service token may reach: its sources (None: every source), and whether it sees
+    reviewers by e-mail rather than by pseudonym."""
+
+    sources: frozenset[str] | None = None
+    reviewer_identities: bool = False
+
+
+@dataclass(frozen=True)
 class Actor:
     """A person or process: `identity` is an e-mail, `cli:<user>` or `token:<name>`; a person has
-    roles, a service token has scopes instead."""
+    roles, a service token has scopes and bounds instead (None: bounded by roles alone)."""
 
     identity: str
     roles: frozenset[Role]
     scopes: frozenset[str] = frozenset()
+    bounds: TokenBounds | None = None
 
     def has(self, role: Role) -> bool:
         """Whether the actor holds `role` directly."""

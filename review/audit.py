@@ -1,9 +1,10 @@
-"""The tamper-evident audit log: every entry holds its predecessor's hash and its own."""
+"""The tamper-evident audit log: every entry holds its predecessor's hash and its own, keyed with a
+secret kept outside the database; anchors outside the table catch truncation (review.audit_verify)."""
 
 import hashlib
+import hmac
 import json
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from review.actors import Actor, pseudonym
+from review.audit_key import AuditKeyMissing, audit_files, create_audit_key, read_audit_key
 from review.clock import isoformat_utc, utcnow
 from review.permissions import Permission, require
 from storage.engine import reading, writing
@@ -20,7 +22,6 @@ from storage.repositories.audit import (
     get_chain_head,
     list_audit_entries,
     lock_audit_chain,
-    stream_audit_rows,
 )
 
 GENESIS_HASH = "0" * 64
@@ -47,25 +48,53 @@ class AuditAction(StrEnum):
     REFUSED = "refused"
 
 
-@dataclass(frozen=True)
-class ChainCheck:
-    """The result of walking the chain: intact, or the first entry that does not match."""
-
-    intact: bool
-    entries: int
-    first_bad_seq: int | None = None
-    problem: str | None = None
+# How an entry's hash is made: 0 = SHA-256 of its content (entries written before the chain was
+# keyed), 1 = HMAC-SHA256 under the audit key, which lives outside the database.
+UNKEYED, KEYED = 0, 1
 
 
 def entry_hash(
-    seq: int, at: datetime, actor: str, action: str, subject: str, details: Any, prev_hash: str
+    key: bytes | None, seq: int, at: datetime, actor: str, action: str, subject: str, details: Any,
+    prev_hash: str,
 ) -> str:
-    """SHA-256 of an entry's canonical content, which includes the previous entry's hash."""
+    """The entry's hash over its canonical content, which includes the previous entry's hash:
+    HMAC-SHA256 under `key`, or plain SHA-256 for the unkeyed entries of older chains."""
     content = json.dumps(
         [seq, isoformat_utc(at), actor, action, subject, details, prev_hash],
         sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    )
-    return hashlib.sha256(content.encode()).hexdigest()
+    ).encode()
+    if key is None:
+        return hashlib.sha256(content).hexdigest()
+    return hmac.new(key, content, hashlib.sha256).hexdigest()
+
+
+def chain_key(engine: Engine, chain_is_empty: bool) -> bytes:
+    """The audit key of `engine`'s database. A new chain gets a new key; an existing chain whose
+    key file is gone is refused (a new key would make every earlier entry look forged)."""
+    files = audit_files(engine)
+    cached = _KEYS.get(files.key)
+    if cached is not None:
+        return cached
+    key = read_audit_key(files)
+    if key is None:
+        if not chain_is_empty:
+            raise AuditKeyMissing(
+                f"the audit key {files.key} is missing, so no entry can be added to the audit log; "
+                "restore it, or run `workbench init` to start a new key (earlier entries then no "
+                "longer verify)"
+            )
+        key = create_audit_key(files)
+    _KEYS[files.key] = key
+    return key
+
+
+# Read once per process and key file: every append needs it.
+_KEYS: dict[Any, bytes] = {}
+
+
+def forget_cached_keys() -> None:
+    """Read key files afresh on the next append (after a key was replaced or removed)."""
+    _KEYS.clear()
 
 
 def append_audit(
@@ -75,14 +104,15 @@ def append_audit(
     """Append an entry in the caller's transaction (the caller commits); appends never fork."""
     lock_audit_chain(session=session)
     head = get_chain_head(session=session)
+    key = chain_key(session.get_bind().engine, chain_is_empty=head is None)
     seq = head.seq + 1 if head else 1
     prev = head.entry_hash if head else GENESIS_HASH
     at = now or utcnow()
     subject = subject[:MAX_SUBJECT_LENGTH]
     entry = AuditEntry(
         seq=seq, at=at, actor=actor.identity, action=action.value, subject=subject,
-        details=details, prev_hash=prev,
-        entry_hash=entry_hash(seq, at, actor.identity, action.value, subject, details, prev),
+        details=details, prev_hash=prev, scheme=KEYED,
+        entry_hash=entry_hash(key, seq, at, actor.identity, action.value, subject, details, prev),
     )
     session.add(entry)
     session.flush()
@@ -106,26 +136,6 @@ def record_refusal(engine: Engine, actor: Actor, what: str, where: str) -> None:
         record_audit(engine, actor, AuditAction.REFUSED, where[:MAX_SUBJECT_LENGTH], {"what": what})
     except Exception:  # noqa: BLE001 - failing to audit a refusal must not turn it into a 500
         log.exception("could not audit a refusal at %s", where)
-
-
-def verify_chain(engine: Engine, actor: Actor) -> ChainCheck:
-    """Walk the whole chain and name the first entry whose content or link does not match."""
-    require(actor, Permission.VIEW_AUDIT)
-    expected_prev, count = GENESIS_HASH, 0
-    with reading(engine) as session:
-        for seq, at, who, action, subject, details, prev_hash, stored_hash in stream_audit_rows(
-            session=session
-        ):
-            count += 1
-            if seq != count:
-                return ChainCheck(False, count, count, f"entry {count} is missing (found {seq})")
-            if prev_hash != expected_prev:
-                return ChainCheck(False, count, seq, "its link to the previous entry does not match")
-            if entry_hash(seq, at, who, action, subject, details, prev_hash) != stored_hash:
-                return ChainCheck(False, count, seq, "its content does not match its hash "
-                                  "(edited after it was written)")
-            expected_prev = stored_hash
-    return ChainCheck(True, count)
 
 
 def list_audit(

@@ -11,6 +11,8 @@ from typing import Any
 import numpy
 import pandas
 
+from review.record_files import MAX_INTEGER_DIGITS
+
 
 class Shape(StrEnum):
     """How a JSON value is shown and edited on the review screen."""
@@ -88,13 +90,23 @@ def _finite_float(text: str) -> float:
     return number
 
 
+def _readable_int(text: str) -> int:
+    # int() refuses more than 4300 digits with a message naming a Python setting.
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise ValueError(f"not valid JSON: a number with more than {MAX_INTEGER_DIGITS} digits")
+    return int(text)
+
+
 def parse_json_text(text: str) -> Any:
     """Parse the reviewer's JSON text, with an error naming the line and column of the mistake."""
     try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        return json.loads(
+            text, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_readable_int
+        )
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
-        raise ValueError(f"not valid JSON: {error.msg} at {where}") from None
+        # Some of json's messages end in "at" ("Unterminated string starting at").
+        raise ValueError(f"not valid JSON: {error.msg.removesuffix(' at')} at {where}") from None
     except RecursionError:
         raise ValueError("not valid JSON: nested too deeply") from None
     except ValueError as error:

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from review.actors import Actor
+from review.audit_anchors import record_anchor_quietly
 from review.errors import WorkbenchError
 from review.export import ExportResult, export_rows, record_export
 from review.export_formats import ExportFormat, write_export
@@ -48,4 +49,6 @@ def export_to_file(
     finally:
         partial.unlink(missing_ok=True)
     record_export(engine, actor, filters, file_format.value, result, sha256, redact)
+    # Anchored at each export: a data set handed out is a moment someone may later need to prove.
+    record_anchor_quietly(engine)
     return result, sha256

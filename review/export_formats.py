@@ -4,6 +4,7 @@ import csv
 import hashlib
 import io
 import json
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
@@ -17,6 +18,9 @@ from review.export import EXPORT_COLUMNS, JSON_COLUMNS, ExportResult
 PARQUET_ROW_GROUP = 10_000
 # OWASP: a cell starting with one of these may run as a formula in a spreadsheet.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Spreadsheets also skip leading blanks (" ", U+00A0, U+3000, ...) and read full-width signs
+# ("＝", "＋") as the ASCII ones, so the first character that is not blank counts, after NFKC.
+_FORMULA_SIGNS = ("=", "+", "-", "@")
 
 PARQUET_SCHEMA = pa.schema(
     [
@@ -111,8 +115,23 @@ def _write_csv(rows: Rows, stream: HashingWriter) -> Iterable[int]:
 
 
 def neutralise_formula(text: str) -> str:
-    """Prefix a cell that a spreadsheet would run as a formula, so it shows as text."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """Prefix with `'` a cell that a spreadsheet would run as a formula, so it shows as text."""
+    return "'" + text if _could_run(text) else text
+
+
+def _could_run(text: str) -> bool:
+    # Looking past opening `'` too quotes "'=1" as "''=1": so a reader who drops one `'` from a
+    # cell whose rest would be quoted gets every original back, whatever it started with.
+    unquoted = text.lstrip("'")
+    if unquoted.startswith(_FORMULA_STARTS):
+        return True
+    first = next((char for char in unquoted if not _is_blank(char)), "")
+    return unicodedata.normalize("NFKC", first).startswith(_FORMULA_SIGNS)
+
+
+def _is_blank(char: str) -> bool:
+    # Format characters (zero-width space, byte order mark, direction marks) are invisible.
+    return char.isspace() or unicodedata.category(char) == "Cf"
 
 
 def _csv_cell(name: str, value: Any) -> Any:

@@ -5,12 +5,19 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from review.actors import Actor
+from review.actors import Actor, pseudonym
 from review.clock import isoformat_utc, utcnow
 from review.enums import Outcome
 from review.errors import InvalidRequest, NotFound
 from review.export import decision_id_of
-from review.permissions import Permission, require
+from review.permissions import (
+    Permission,
+    can_reach_source,
+    reachable_sources,
+    require,
+    sees_reviewer_identities,
+)
+from review.records import normalise_key
 from storage.engine import reading
 from storage.models import Decision, Item
 from storage.repositories.decisions import get_latest_decision, list_decisions_after
@@ -45,11 +52,16 @@ def parse_feed_limit(limit: str | None) -> int:
 def read_decision_feed(
     engine: Engine, actor: Actor, after: int, limit: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """Decisions after the cursor, oldest first, and the cursor to ask with next."""
+    """Decisions after the cursor, oldest first, and the cursor to ask with next; a token bounded
+    to sources reads theirs only."""
     require(actor, Permission.READ_DECISIONS)
     with reading(engine) as session:
-        rows = list_decisions_after(session=session, after_id=after, limit=limit)
-        decisions = [decision_payload(decision, item) for decision, item in rows]
+        # Filtered in the query, so the last id of a page is always the next cursor: a decision of
+        # another source is never counted against the limit, nor skipped past unseen.
+        rows = list_decisions_after(
+            session=session, after_id=after, limit=limit, sources=reachable_sources(actor)
+        )
+        decisions = [_payload_for(actor, decision, item) for decision, item in rows]
     return decisions, (decisions[-1]["id"] if decisions else after)
 
 
@@ -87,15 +99,26 @@ def decision_payload(decision: Decision, item: Item) -> dict[str, Any]:
     }
 
 
+def _payload_for(actor: Actor, decision: Decision, item: Item) -> dict[str, Any]:
+    """A decision as `actor` may see it: a token sees reviewers by the export's pseudonyms unless
+    it was created to see identities."""
+    payload = decision_payload(decision, item)
+    if payload["reviewer"] is not None and not sees_reviewer_identities(actor):
+        payload["reviewer"] = pseudonym(payload["reviewer"])
+    return payload
+
+
 def item_status(
     engine: Engine, actor: Actor, source: str, external_id: str, now: datetime | None = None
 ) -> dict[str, Any]:
     """Where an upstream system's output is now, with its latest decision once there is one."""
     require(actor, Permission.READ_ITEM_STATUS)
     now = now or utcnow()
+    source, external_id = normalise_key(source), normalise_key(external_id)  # stored in NFC
     with reading(engine) as session:
         item = get_item_by_external_id(session=session, source=source, external_id=external_id)
-        if item is None or item.id is None:
+        # Another source's item answers exactly like a missing one, so a token learns nothing of it.
+        if item is None or item.id is None or not can_reach_source(actor, item.source):
             raise NotFound(f"no item {external_id[:200]!r} from source {source[:200]!r}")
         latest = get_latest_decision(session=session, item_id=item.id)
         held = item.lease_expires_at is not None and item.lease_expires_at > now
@@ -108,5 +131,5 @@ def item_status(
             "in_review": held,
             "route": item.route,
             "received_at": isoformat_utc(item.received_at),
-            "decision": decision_payload(latest, item) if latest else None,
+            "decision": _payload_for(actor, latest, item) if latest else None,
         }

@@ -1,9 +1,9 @@
-"""Ingest use case: validate records, route them, and store the new ones in one transaction."""
+"""Ingest use case: validate records, route them, and store the new ones a batch per transaction."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
+from itertools import count, islice
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -14,7 +14,7 @@ from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.enums import PRIORITY_OF_IMPACT, ItemState, Outcome, Route
 from review.errors import InvalidRequest
-from review.permissions import Permission, require
+from review.permissions import Permission, can_reach_source, require
 from review.policies import rules_of
 from review.record_files import RawRecord
 from review.records import Record, validate_record
@@ -27,6 +27,8 @@ from storage.repositories.items import insert_new_items, list_existing_keys
 from storage.repositories.policies import get_effective_policy
 from storage.repositories.webhooks import has_active_webhooks
 
+# Records per transaction: a concurrent writer (a claim, a decision) waits for one batch at most,
+# never for a whole file (on SQLite, where writers take turns, a long ingest would starve them).
 BATCH_SIZE = 1000
 
 
@@ -55,70 +57,109 @@ def ingest_records(
     raw_records: Iterable[RawRecord],
     strict: bool = False,
     received_at: datetime | None = None,
+    on_commit: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:
-    """Validate, route and store records; with `strict`, store nothing unless every one is valid."""
+    """Validate, route and store records; with `strict`, store nothing unless every one is valid.
+
+    Each batch of records is stored and audited in a transaction of its own, so a failure (a
+    full disk) leaves the batches before it stored whole and the rest untouched; `on_commit` hears
+    the running report after each commit.
+    """
     require(actor, Permission.INGEST)
     report = IngestReport()
-    valid = _validated(raw_records, report)
+    valid = _validated(raw_records, report, actor)
+    if strict:
+        records = list(valid)
+        if report.rejected:
+            return report
+        valid = iter(records)
     now = received_at or utcnow()
-    with writing(engine) as session:
-        router = _Router(session)
-        if strict:
-            records = list(valid)
-            if report.rejected:
-                return report
-            valid = iter(records)
-        auto_approvals: list[dict[str, Any]] = []
-        while batch := list(islice(valid, BATCH_SIZE)):
-            auto_approvals += _store_batch(session, router, batch, now, report)
-        # Decisions are inserted last, under the decision-order lock, so the lock is held
-        # only for the end of a long ingest (see lock_decision_order).
-        lock_decision_order(session=session)
-        for start in range(0, len(auto_approvals), BATCH_SIZE):
-            chunk = auto_approvals[start : start + BATCH_SIZE]
-            result = session.execute(insert(Decision).returning(table_of(Decision).c.id), chunk)
-            _deliver_upstream(session, [row[0] for row in result], now)
-        append_audit(session, actor, AuditAction.ITEMS_INGESTED, "items", {
-            "accepted": report.accepted, "duplicates": report.duplicates,
-            "rejected": len(report.rejected), "routes": report.routes,
-        })
-        session.commit()
+    router = _Router()
+    for number in count(1):
+        rejected_before = len(report.rejected)
+        batch = list(islice(valid, BATCH_SIZE))
+        if number > 1 and not batch and len(report.rejected) == rejected_before:
+            break
+        part = _commit_batch(engine, actor, router, batch, now, len(report.rejected) - rejected_before)
+        _add_counts(report, part)
+        if on_commit is not None:
+            on_commit(report)
+        if len(batch) < BATCH_SIZE:
+            break
     return report
+
+
+def _add_counts(report: IngestReport, part: IngestReport) -> None:
+    report.accepted += part.accepted
+    report.duplicates += part.duplicates
+    for route, routed in part.routes.items():
+        report.routes[route] = report.routes.get(route, 0) + routed
 
 
 def find_rejections(raw_records: Iterable[RawRecord]) -> list[Rejection]:
     """The records `ingest_records` would reject as invalid, found without the database."""
     report = IngestReport()
-    for _record in _validated(raw_records, report):
+    for _record in _validated(raw_records, report, None):
         pass
     return report.rejected
 
 
-def _validated(raw_records: Iterable[RawRecord], report: IngestReport) -> Iterator[Record]:
+def _validated(
+    raw_records: Iterable[RawRecord], report: IngestReport, actor: Actor | None
+) -> Iterator[Record]:
     for raw in raw_records:
         if raw.error is not None:
             report.rejected.append(Rejection(raw.line, raw.error))
             continue
         try:
-            yield validate_record(raw.value)
+            yield _writable(validate_record(raw.value), actor)
         except InvalidRequest as error:
             report.rejected.append(Rejection(raw.line, str(error), error.field))
+
+
+def _writable(record: Record, actor: Actor | None) -> Record:
+    """The record, if the actor may write its source. Refused before the duplicate check, so a
+    bounded token cannot learn which keys another source holds."""
+    if actor is not None and not can_reach_source(actor, record.source):
+        raise InvalidRequest(f"this token may not send records of source {record.source[:200]!r}",
+                             field="source")
+    return record
 
 
 class _Router:
     """Routes records with the effective policy of their (source, task), read once per ingest."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self) -> None:
         self._policies: dict[tuple[str, str], Policy] = {}
 
-    def policy_for(self, record: Record) -> Policy:
+    def policy_for(self, session: Session, record: Record) -> Policy:
         key = (record.source, record.task)
         if key not in self._policies:
             self._policies[key] = get_effective_policy(
-                session=self._session, source=record.source, task=record.task
+                session=session, source=record.source, task=record.task
             )
         return self._policies[key]
+
+
+def _commit_batch(
+    engine: Engine, actor: Actor, router: _Router, batch: list[Record], now: datetime, rejected: int
+) -> IngestReport:
+    """Store one batch with its automatic decisions and its audit entry, in one transaction."""
+    part = IngestReport()
+    with writing(engine) as session:
+        auto_approvals = _store_batch(session, router, batch, now, part)
+        # Decisions are inserted last, under the decision-order lock, so the lock is held
+        # only for the end of the batch's transaction (see lock_decision_order).
+        lock_decision_order(session=session)
+        if auto_approvals:
+            result = session.execute(insert(Decision).returning(table_of(Decision).c.id), auto_approvals)
+            _deliver_upstream(session, [row[0] for row in result], now)
+        append_audit(session, actor, AuditAction.ITEMS_INGESTED, "items", {
+            "accepted": part.accepted, "duplicates": part.duplicates,
+            "rejected": rejected, "routes": part.routes,
+        })
+        session.commit()
+    return part
 
 
 def _store_batch(
@@ -134,7 +175,7 @@ def _store_batch(
     existing = list_existing_keys(session=session, keys=list(unique))
     report.duplicates += len(existing)
     fresh = [record for key, record in unique.items() if key not in existing]
-    rows = [item_row(record, router.policy_for(record), now) for record in fresh]
+    rows = [item_row(record, router.policy_for(session, record), now) for record in fresh]
     ids = insert_new_items(session=session, rows=rows)
     # A concurrent ingest may have stored the same key between our check and our insert.
     report.duplicates += len(rows) - len(ids)

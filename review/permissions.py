@@ -61,3 +61,20 @@ def require(actor: Actor, permission: Permission) -> None:
     """Raise `PermissionDenied` unless the actor may do `permission`."""
     if not can(actor, permission):
         raise PermissionDenied(f"{actor.identity} may not {permission.value}", permission.value)
+
+
+def reachable_sources(actor: Actor) -> frozenset[str] | None:
+    """The sources a token is bounded to, or None when the actor may reach every source."""
+    return actor.bounds.sources if actor.bounds is not None else None
+
+
+def can_reach_source(actor: Actor, source: str) -> bool:
+    """Whether the actor may read or write items of `source`."""
+    sources = reachable_sources(actor)
+    return sources is None or source in sources
+
+
+def sees_reviewer_identities(actor: Actor) -> bool:
+    """Whether reviewers are shown to the actor by e-mail: people and the operator see them; a
+    service token only if it was created to."""
+    return actor.bounds is None or actor.bounds.reviewer_identities

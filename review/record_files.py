@@ -4,13 +4,26 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 DEFAULT_MAX_RECORD_BYTES = 1_000_000
+# Python's own limit on int() (a guard against quadratic-time conversion); ours to name in messages.
+MAX_INTEGER_DIGITS = 4300
 _JSON_TEXT_COLUMNS = ("input", "output", "tags", "metadata")
 _CHUNK = 1 << 16
+# Matching only from the start of a run of digits keeps the search linear in the text's length.
+_LONG_NUMBER = re.compile(rf"(?<!\d)-?\d{{{MAX_INTEGER_DIGITS + 1},}}")
+
+
+class RepeatedKeys(dict[str, Any]):
+    """A JSON object that named `key` more than once; it is refused, never stored."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], key: str) -> None:
+        super().__init__(pairs)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -27,16 +40,63 @@ def max_record_bytes() -> int:
     return int(os.environ.get("WORKBENCH_MAX_RECORD_BYTES", DEFAULT_MAX_RECORD_BYTES))
 
 
-def parse_json_text(text: str | bytes) -> Any:
-    """Parse JSON, turning every failure (syntax, absurd nesting) into a ValueError with a reason."""
+def parse_json_text(text: str | bytes, mark_repeated_keys: bool = False) -> Any:
+    """Parse JSON, turning every failure (syntax, absurd nesting) into a ValueError with a reason.
+
+    A key repeated in one object is an error naming it; with `mark_repeated_keys` that object
+    becomes a `RepeatedKeys` instead, so a list of records can refuse only the record holding it.
+    """
+    hook = _marking_repeated_keys if mark_repeated_keys else _refusing_repeated_keys
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=hook)
     except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+        # Some of json's messages end in "at" ("Unterminated string starting at").
+        reason = error.msg.removesuffix(" at")
+        raise ValueError(f"not valid JSON ({reason} at {_position(error.lineno, error.colno)})") from None
     except RecursionError:
         raise ValueError("JSON is nested too deeply") from None
     except UnicodeDecodeError:
         raise ValueError("not valid UTF-8") from None
+    except ValueError as error:
+        raise ValueError(_long_number_message(text) or str(error)) from None
+
+
+def _refusing_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) < len(pairs):
+        raise ValueError(f"not valid JSON (the key {_repeated_key(pairs)!r} appears twice in one object)")
+    return value
+
+
+def _marking_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    return RepeatedKeys(pairs, _repeated_key(pairs)) if len(value) < len(pairs) else value
+
+
+def _repeated_key(pairs: list[tuple[str, Any]]) -> str:
+    seen: set[str] = set()
+    for key, _value in pairs:
+        if key in seen:
+            return key[:100]
+        seen.add(key)
+    raise AssertionError("no key is repeated")
+
+
+def _long_number_message(text: str | bytes) -> str | None:
+    """Our words for int()'s refusal of a huge number, whose own message names a Python setting."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    found = _LONG_NUMBER.search(text)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - text.rfind("\n", 0, found.start())
+    return (f"not accepted JSON (a number with more than {MAX_INTEGER_DIGITS} digits "
+            f"at {_position(line, column)})")
+
+
+def _position(line: int, column: int) -> str:
+    return f"column {column}" if line == 1 else f"line {line}, column {column}"
 
 
 def read_json_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[RawRecord]:
@@ -58,7 +118,7 @@ def read_json_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[Raw
             yield RawRecord(line_number, error="line contains a NUL byte")
             continue
         try:
-            yield RawRecord(line_number, value=parse_json_text(line))
+            yield RawRecord(line_number, value=parse_json_text(line, mark_repeated_keys=True))
         except ValueError as error:
             yield RawRecord(line_number, error=str(error))
 
@@ -107,7 +167,7 @@ def _csv_row_to_record(line: int, header: list[str], cells: list[str]) -> RawRec
             continue
         if name in _JSON_TEXT_COLUMNS:
             try:
-                record[name] = parse_json_text(cell)
+                record[name] = parse_json_text(cell, mark_repeated_keys=True)
             except ValueError as error:
                 return RawRecord(line, error=f"'{name}' is {error}")
         elif name == "confidence":
@@ -121,12 +181,19 @@ def _csv_row_to_record(line: int, header: list[str], cells: list[str]) -> RawRec
 
 
 def read_record_file(path: str) -> Iterator[RawRecord]:
-    """Read a `.jsonl` or `.csv` file by its extension; raise ValueError for any other kind."""
+    """Open a `.jsonl` or `.csv` file at once (OSError, or ValueError for any other kind), then
+    read it lazily, a record at a time, closing it at the end."""
     if path.endswith(".jsonl") or path.endswith(".ndjson"):
         reader = read_json_lines
     elif path.endswith(".csv"):
         reader = read_csv
     else:
         raise ValueError(f"{path}: unknown file type; expected .jsonl or .csv")
-    with open(path, "rb") as stream:
+    return _read_then_close(open(path, "rb"), reader)  # noqa: SIM115 - closed by _read_then_close
+
+
+def _read_then_close(
+    stream: IO[bytes], reader: Callable[[IO[bytes]], Iterator[RawRecord]]
+) -> Iterator[RawRecord]:
+    with stream:
         yield from reader(stream)

@@ -1,11 +1,13 @@
 """The contract's record schema: validate one raw record into a `Record`, or say what is wrong."""
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from review.enums import Impact
 from review.errors import InvalidRequest
+from review.record_files import RepeatedKeys
 
 MAX_EXTERNAL_ID_LENGTH = 200
 MAX_NAME_LENGTH = 200
@@ -14,6 +16,10 @@ _KNOWN_FIELDS = frozenset(
     {"external_id", "source", "task", "model_version", "input", "output", "confidence",
      "impact", "tags", "metadata"}
 )
+# Invisible characters that reorder the text around them: an id shown with them reads as another id.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Cc: C0 and C1 controls (newline, tab, escape, ...); Zl, Zp: the line and paragraph separators.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -41,20 +47,22 @@ def validate_record(raw: Any) -> Record:
     """Check `raw` against the contract; raise `InvalidRequest` naming the first field at fault."""
     if not isinstance(raw, dict):
         raise InvalidRequest(f"a record must be a JSON object, not {_json_kind(raw)}")
+    if isinstance(raw, RepeatedKeys):
+        raise InvalidRequest(_repeated_key_message(raw.key, "the record"), field=_printable(raw.key))
     unknown = sorted(set(raw) - _KNOWN_FIELDS)
     if unknown:
         # The name is the sender's text and may hold anything, even a lone surrogate, which
         # no terminal or JSON response can carry: escape what is not valid Unicode.
-        name = unknown[0][:100].encode("utf-8", "backslashreplace").decode("utf-8")
+        name = _printable(unknown[0][:100])
         raise InvalidRequest(f"unknown field '{name}'", field=name)
     for name, value in raw.items():
         check_json_value(name, value)
     if "output" not in raw or raw["output"] is None:
         raise InvalidRequest("'output' is required", field="output")
     return Record(
-        external_id=_required_text(raw, "external_id", MAX_EXTERNAL_ID_LENGTH),
-        source=_required_text(raw, "source", MAX_NAME_LENGTH),
-        task=_required_text(raw, "task", MAX_NAME_LENGTH),
+        external_id=_key_text(raw, "external_id", MAX_EXTERNAL_ID_LENGTH),
+        source=_source(raw),
+        task=_key_text(raw, "task", MAX_NAME_LENGTH),
         model_version=_optional_text(raw, "model_version"),
         input=raw.get("input"),
         output=raw["output"],
@@ -65,12 +73,14 @@ def validate_record(raw: Any) -> Record:
     )
 
 
-def _required_text(raw: dict[str, Any], name: str, max_length: int) -> str:
+def _required_text(raw: dict[str, Any], name: str, max_length: int, nfc: bool = False) -> str:
     value = raw.get(name)
     if value is None:
         raise InvalidRequest(f"'{name}' is required", field=name)
     if not isinstance(value, str):
         raise InvalidRequest(f"'{name}' must be a string, not {_json_kind(value)}", field=name)
+    if nfc:  # before the length check: NFC may shorten (or, rarely, lengthen) the text
+        value = normalise_key(value)
     if not value.strip():
         raise InvalidRequest(f"'{name}' must not be empty", field=name)
     if len(value) > max_length:
@@ -78,6 +88,33 @@ def _required_text(raw: dict[str, Any], name: str, max_length: int) -> str:
             f"'{name}' is {len(value)} characters long; the limit is {max_length}", field=name
         )
     return value
+
+
+def _key_text(raw: dict[str, Any], name: str, max_length: int) -> str:
+    """An id or name: one line of visible text, in NFC so that one spelling means one item."""
+    text = _required_text(raw, name, max_length, nfc=True)
+    for character in text:
+        if character in _BIDI_CONTROLS or unicodedata.category(character) in _CONTROL_CATEGORIES:
+            raise InvalidRequest(
+                f"'{name}' contains the invisible control character U+{ord(character):04X}; "
+                "ids and names must be one line of visible text", field=name,
+            )
+    return text
+
+
+def _source(raw: dict[str, Any]) -> str:
+    source = _key_text(raw, "source", MAX_NAME_LENGTH)
+    if "/" in source:
+        raise InvalidRequest(
+            "'source' must not contain '/': the item could not be looked up at "
+            "/api/v1/items/{source}/{external_id}", field="source",
+        )
+    return source
+
+
+def normalise_key(text: str) -> str:
+    """`text` in Unicode NFC, the form ids and names are stored and compared in."""
+    return unicodedata.normalize("NFC", text)
 
 
 def _optional_text(raw: dict[str, Any], name: str) -> str | None:
@@ -142,11 +179,22 @@ def check_json_value(field: str, value: Any) -> None:
         elif isinstance(current, float) and not math.isfinite(current):
             raise InvalidRequest(f"'{field}' contains {current}, which is not JSON", field=field)
         elif isinstance(current, dict):
+            if isinstance(current, RepeatedKeys):
+                raise InvalidRequest(_repeated_key_message(current.key, f"'{field}'"), field=field)
             for key, child in current.items():
                 check_text(field, key)
                 stack.append((child, depth + 1))
         elif isinstance(current, list):
             stack.extend((child, depth + 1) for child in current)
+
+
+def _repeated_key_message(key: str, where: str) -> str:
+    return f"{where} has the key '{_printable(key)}' twice; JSON keys must be unique within an object"
+
+
+def _printable(text: str) -> str:
+    """The sender's text with what is not valid Unicode (a lone surrogate) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def check_text(field: str, text: str) -> None:

@@ -2,17 +2,20 @@
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Engine
 
-from review.actors import Actor
-from review.audit import AuditAction, append_audit
+from review.actors import Actor, TokenBounds
+from review.audit import AuditAction, append_audit, record_refusal
 from review.clock import utcnow
-from review.errors import InvalidRequest, NotFound
+from review.errors import InvalidRequest, NotFound, WorkbenchError
 from review.permissions import Permission, require
+from review.records import MAX_NAME_LENGTH as MAX_SOURCE_LENGTH
+from review.records import normalise_key
 from review.roles import granted_roles, normalised_email
 from storage.engine import reading, writing
 from storage.models import ApiToken
@@ -40,6 +43,9 @@ class TokenInfo:
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+    # None: every source.
+    sources: tuple[str, ...] | None = None
+    reviewer_identities: bool = False
 
 
 def hash_token(value: str) -> str:
@@ -57,15 +63,20 @@ def parse_scope(name: str) -> Scope:
 
 
 def create_token(
-    engine: Engine, actor: Actor, name: str, scope: Scope, user_email: str | None = None
+    engine: Engine, actor: Actor, name: str, scope: Scope, user_email: str | None = None, *,
+    sources: Collection[str] | None = None, reviewer_identities: bool = False,
 ) -> str:
-    """Create a token and return its value; this is the only time the value exists in clear."""
+    """Create a token and return its value; this is the only time the value exists in clear.
+
+    `sources` bounds what it reads and writes (None: every source); `reviewer_identities` shows it
+    reviewers' e-mails instead of pseudonyms."""
     require(actor, Permission.MANAGE_TOKENS)
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
         raise InvalidRequest(f"a token name must be 1 to {MAX_NAME_LENGTH} characters", "name")
     if scope is Scope.REVIEW and not user_email:
         raise InvalidRequest("a review token acts as a person: give --user EMAIL", "user")
+    bounded = _checked_bounds(scope, sources, reviewer_identities)
     email = normalised_email(user_email) if user_email else None
     value = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with writing(engine) as session:
@@ -73,12 +84,37 @@ def create_token(
             raise InvalidRequest(f"a token called {name!r} exists already", "name")
         session.add(
             ApiToken(name=name, token_hash=hash_token(value), scope=scope, user_email=email,
-                     created_by=actor.identity, created_at=utcnow())
+                     created_by=actor.identity, created_at=utcnow(), sources=bounded,
+                     reviewer_identities=reviewer_identities)
         )
         append_audit(session, actor, AuditAction.TOKEN_CREATED, f"token:{name}",
-                     {"scope": scope.value, "user": email})
+                     {"scope": scope.value, "user": email, "sources": bounded,
+                      "reviewer_identities": reviewer_identities})
         session.commit()
     return value
+
+
+def _checked_bounds(
+    scope: Scope, sources: Collection[str] | None, reviewer_identities: bool
+) -> list[str] | None:
+    """The sources to store (sorted, once each; None: every source), or InvalidRequest."""
+    if scope is Scope.REVIEW and (sources is not None or reviewer_identities):
+        # A review token is its user, who sees every source and every reviewer on the Review
+        # page anyway: a bound here would promise a protection that signing in goes around.
+        field = "source" if sources is not None else "reviewer_identities"
+        raise InvalidRequest("a review token acts as its user: sources and reviewer identities "
+                             "apply to ingest and decisions:read tokens only", field)
+    if sources is None:
+        return None
+    # In NFC, the form records' sources are stored in, so every spelling of a name matches.
+    names = [normalise_key(source) for source in ([sources] if isinstance(sources, str) else sources)]
+    if not names:
+        raise InvalidRequest("name at least one source, or none at all for every source", "source")
+    for source in names:
+        if not source.strip() or len(source) > MAX_SOURCE_LENGTH:
+            raise InvalidRequest(f"a source must be 1 to {MAX_SOURCE_LENGTH} characters, "
+                                 "not blank", "source")
+    return sorted(set(names))
 
 
 def list_token_info(engine: Engine, actor: Actor) -> list[TokenInfo]:
@@ -87,7 +123,9 @@ def list_token_info(engine: Engine, actor: Actor) -> list[TokenInfo]:
     with reading(engine) as session:
         return [
             TokenInfo(token.name, Scope(token.scope), token.user_email, token.created_by,
-                      token.created_at, token.revoked_at)
+                      token.created_at, token.revoked_at,
+                      tuple(token.sources) if token.sources is not None else None,
+                      token.reviewer_identities)
             for token in list_tokens(session=session)
         ]
 
@@ -108,14 +146,28 @@ def revoke_token(engine: Engine, actor: Actor, name: str) -> bool:
         return True
 
 
+class TokenRevoked(WorkbenchError):
+    """A revoked token was presented."""
+
+
 def authenticate_token(engine: Engine, value: str) -> tuple[Actor, Scope] | None:
-    """The actor a token acts as and its scope, or None for an unknown or revoked token."""
+    """The actor a token acts as and its scope, or None for an unknown token. A revoked token is
+    refused with TokenRevoked and audited: its holder is known, and its use is worth a look."""
     with reading(engine) as session:
         token = get_token_by_hash(session=session, token_hash=hash_token(value))
-        if token is None or token.revoked_at is not None:
+        if token is None:
             return None
-        scope, name, email = Scope(token.scope), token.name, token.user_email
+        name, revoked = token.name, token.revoked_at is not None
+        scope, email = Scope(token.scope), token.user_email
+        sources = frozenset(token.sources) if token.sources is not None else None
+        bounds = TokenBounds(sources, token.reviewer_identities)
+    if revoked:
+        record_refusal(engine, Actor(identity=f"token:{name}", roles=frozenset()),
+                       "use of a revoked token", "api token")
+        raise TokenRevoked("this token was revoked")
     if scope is Scope.REVIEW and email:
         # A review token is its user: their current roles, so revoking a role takes effect at once.
         return Actor(identity=email, roles=granted_roles(engine, email)), scope
-    return Actor(identity=f"token:{name}", roles=frozenset(), scopes=frozenset({scope.value})), scope
+    token_actor = Actor(identity=f"token:{name}", roles=frozenset(), scopes=frozenset({scope.value}),
+                        bounds=bounds)
+    return token_actor, scope

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, insert
 from sqlmodel import Session
@@ -20,6 +19,7 @@ from review.clock import utcnow
 from review.errors import InvalidRequest
 from review.feed import decision_payload, is_first_of_two_reviews
 from review.permissions import Permission, require
+from review.webhook_targets import TargetRefused, check_url, mask_userinfo
 from storage.engine import reading, writing
 from storage.models import Decision, Item, Webhook, WebhookDelivery
 from storage.repositories.webhooks import (
@@ -67,11 +67,11 @@ Sender = Callable[[Outgoing], None]
 
 
 def validate_webhook_url(url: str) -> str:
-    """An http(s) URL with a host; anything else (file:, javascript:, …) is refused."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidRequest("a webhook URL must be http:// or https:// with a host", field="url")
-    return url.strip()
+    """An http(s) URL to a host that may be public, without credentials; see `review.webhook_targets`."""
+    try:
+        return check_url(url)
+    except TargetRefused as refused:
+        raise InvalidRequest(str(refused), field="url") from None
 
 
 def register_webhook(
@@ -206,8 +206,9 @@ def delivery_overview(engine: Engine, actor: Actor, failures: int = 50) -> Deliv
     """Webhooks (without secrets), delivery counts by state, and the latest failures."""
     require(actor, Permission.MANAGE_WEBHOOKS)
     with reading(engine) as session:
-        hooks = [{"source": h.source, "url": h.url, "active": h.active, "created_by": h.created_by}
-                 for h in list_webhooks(session=session)]
+        # Rows stored before credentials were refused still hold them; they are never shown.
+        hooks = [{"source": h.source, "url": mask_userinfo(h.url), "active": h.active,
+                  "created_by": h.created_by} for h in list_webhooks(session=session)]
         recent = [
             {"delivery": d.id, "source": source, "item_id": d.item_id, "state": d.state,
              "attempts": d.attempts, "last_error": d.last_error, "next_attempt_at": d.next_attempt_at}

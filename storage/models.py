@@ -156,6 +156,10 @@ class ApiToken(SQLModel, table=True):
     created_by: str = Field(max_length=320)
     created_at: datetime
     revoked_at: datetime | None = None
+    # The sources the token may read and write; null: every source (tokens made before 0007).
+    sources: list[str] | None = json_column()
+    # Whether the feed and item routes show this token reviewers' e-mails instead of pseudonyms.
+    reviewer_identities: bool = False
 
 
 # One entry of the append-only, hash-chained audit log: who did what to which subject, and when.
@@ -172,6 +176,9 @@ class AuditEntry(SQLModel, table=True):
     details: dict[str, Any] | None = json_column()
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
+    # 1: entry_hash is an HMAC under the audit key kept outside the database; 0: a plain SHA-256
+    # (entries written before the chain was keyed).
+    scheme: int = 0
 
 
 # Where decisions on one source's items are delivered, and the secret that signs them.

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from review.actors import Actor
-from review.audit import AuditAction, list_audit, verify_chain
+from review.audit import AuditAction, list_audit
+from review.audit_verify import verify_chain
 from ui.deps import get_engine
 from ui.plain_text import show_error
 

@@ -1,5 +1,8 @@
 """The Export page's file: built on disk through the same use case as the CLI, offered for download."""
 
+import contextlib
+import os
+import stat
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -13,6 +16,7 @@ from sqlalchemy import Engine
 
 from review.actors import Actor
 from review.clock import utcnow
+from review.errors import WorkbenchError
 from review.export import ExportFilter, list_exports, parse_cursor
 from review.export_file import count_rows_to_export, export_to_file
 from review.export_formats import ExportFormat
@@ -21,7 +25,8 @@ RECENT_EXPORTS = 10
 RECENT_COLUMNS = ["at", "by", "format", "rows", "redacted", "cursor", "after", "since", "until",
                   "source", "task", "model_version", "decision", "route", "include_auto", "sha256"]
 # Built files wait here for their download; anything older than this is removed on the next build.
-EXPORT_DIRECTORY = Path(gettempdir()) / "workbench-exports"
+# One folder per user of the machine, in a temporary folder others can write to: it must be ours.
+EXPORT_DIRECTORY = Path(gettempdir()) / f"workbench-exports-{os.getuid()}"
 KEEP_FILES_FOR = timedelta(hours=6)
 MIME_TYPES = {
     ExportFormat.JSONL: "application/x-ndjson",
@@ -71,7 +76,7 @@ def build_export_file(
     on_row: Any = None,
 ) -> ExportFile:
     """Stream the export into a file on disk (never into memory) and record it."""
-    EXPORT_DIRECTORY.mkdir(mode=0o700, exist_ok=True)
+    private_directory(EXPORT_DIRECTORY)
     _remove_old_files()
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
     path = EXPORT_DIRECTORY / f"labelled-{stamp}.{file_format.value}"
@@ -79,6 +84,21 @@ def build_export_file(
                                     on_row=on_row)
     return ExportFile(str(path), f"labelled-{stamp[:15]}Z.{file_format.value}", MIME_TYPES[file_format],
                       result.rows, result.cursor, sha256)
+
+
+def private_directory(directory: Path) -> Path:
+    """`directory`, created if missing, and checked to be a real folder only this process's user
+    can enter: in a shared temporary folder someone else may have made it first to read the files
+    or to point it elsewhere."""
+    with contextlib.suppress(FileExistsError):
+        directory.mkdir(mode=0o700)
+    info = directory.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise WorkbenchError(
+            f"the export folder {directory} is not private to this server (it must be a folder "
+            "owned by the server's user with mode 0700); remove it and export again"
+        )
+    return directory
 
 
 def recent_exports_frame(engine: Engine, actor: Actor) -> pd.DataFrame:

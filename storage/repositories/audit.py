@@ -4,8 +4,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import String, Text, cast
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.models import AuditEntry, table_of
 from storage.repositories.decisions import lock_decision_order
@@ -28,16 +29,24 @@ def get_chain_head(*, session: Session) -> AuditEntry | None:
 def stream_audit_rows(
     *, session: Session, batch_size: int = 10_000
 ) -> Iterator[tuple[Any, ...]]:
-    """Every entry in chain order as plain rows (no ORM objects: verify walks millions)."""
+    """Every entry in chain order as plain rows (no ORM objects: verify walks millions).
+
+    `at` and `details` come back as the stored text, unparsed: a tampered value that no longer
+    parses must be reported as a broken entry, not crash the walk."""
     columns = table_of(AuditEntry).c
     statement = (
-        sa_select(columns.seq, columns.at, columns.actor, columns.action, columns.subject,
-                  columns.details, columns.prev_hash, columns.entry_hash)
+        sa_select(columns.seq, cast(columns.at, String), columns.actor, columns.action, columns.subject,
+                  cast(columns.details, Text), columns.prev_hash, columns.entry_hash, columns.scheme)
         .order_by(columns.seq)
         .execution_options(yield_per=batch_size)
     )
     for row in session.execute(statement):
         yield tuple(row)
+
+
+def count_audit_entries(*, session: Session) -> int:
+    """How many entries the chain holds."""
+    return int(session.exec(select(func.count()).select_from(AuditEntry)).one())
 
 
 def list_audit_entries(

@@ -1,5 +1,7 @@
 """Queries on decisions, and the lock that makes decision ids commit in order."""
 
+from collections.abc import Collection
+
 from sqlalchemy import ColumnElement, or_, text
 from sqlmodel import Session, col, select
 
@@ -21,9 +23,10 @@ def lock_decision_order(*, session: Session) -> None:
 
 
 def list_decisions_after(
-    *, session: Session, after_id: int, limit: int
+    *, session: Session, after_id: int, limit: int, sources: Collection[str] | None = None
 ) -> list[tuple[Decision, Item]]:
-    """Up to `limit` decisions with ids above `after_id`, oldest first, with their items."""
+    """Up to `limit` decisions with ids above `after_id`, oldest first, with their items; only
+    those of items from `sources` when given."""
     statement = (
         select(Decision, Item)
         .join(Item, col(Item.id) == col(Decision.item_id))
@@ -31,6 +34,8 @@ def list_decisions_after(
         .order_by(col(Decision.id))
         .limit(limit)
     )
+    if sources is not None:
+        statement = statement.where(col(Item.source).in_(sorted(sources)))
     return [(decision, item) for decision, item in session.exec(statement)]
 
 

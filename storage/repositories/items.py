@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from storage.failures import is_disk_full
 from storage.models import MAX_ROW_ID, Item, ItemSkip, table_of
 
 
@@ -111,11 +112,11 @@ def count_items(*, session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(Item)).one())
 
 
-def is_database_reachable(engine: Engine) -> bool:
-    """Whether a trivial query succeeds."""
+def database_status(engine: Engine) -> str:
+    """The database's state: "ok" when a trivial query succeeds, else "disk full" or "unreachable"."""
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "not reachable" to the caller
-        return False
+        return "ok"
+    except Exception as error:  # noqa: BLE001 - any failure means "not usable" to the caller
+        return "disk full" if is_disk_full(error) else "unreachable"

@@ -64,7 +64,9 @@ def test_a_secrets_file_written_under_a_running_local_mode_server_does_not_open_
     server = _uvicorn(tmp_path, port)
     try:
         _wait_for(f"http://127.0.0.1:{port}/api/v1/health", server)
-        assert httpx.get(remote, timeout=5).status_code == 403
+        refused = httpx.get(remote, timeout=5)
+        assert (refused.status_code, refused.headers["content-type"]) == (403, "application/json")
+        assert "local mode" in refused.json()["error"]
         secrets = tmp_path / ".streamlit" / "secrets.toml"
         secrets.parent.mkdir()
         secrets.write_text(VALID_AUTH, encoding="utf-8")

@@ -5,7 +5,8 @@ import threading
 import pytest
 from sqlalchemy import Engine, text
 
-from review.audit import AuditAction, list_audit, verify_chain
+from review.audit import AuditAction, list_audit
+from review.audit_verify import verify_chain
 from review.decisions import DecisionRequest, decide
 from review.enums import Action, Role
 from review.errors import PermissionDenied

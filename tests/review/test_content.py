@@ -351,3 +351,14 @@ def test_a_whitespace_only_change_is_shown() -> None:
 def test_the_diff_holds_both_texts_exactly() -> None:
     after = "Hi Maria,\n\nThank you for your note. Your refund was sent today.\n\nKind regards,\nSam"
     assert _sides(word_diff(EMAIL, after)) == (EMAIL, after)
+
+
+def test_a_message_ending_in_at_says_at_once() -> None:
+    with pytest.raises(ValueError, match=r"^not valid JSON: Unterminated string starting at line 1, col"):
+        parse_json_text('{"a": "open')
+
+
+def test_a_number_of_more_than_4300_digits_is_refused_in_our_own_words() -> None:
+    with pytest.raises(ValueError, match=r"^not valid JSON: a number with more than 4300 digits$"):
+        parse_json_text('{"n": ' + "9" * 4301 + "}")
+    assert parse_json_text("9" * 4300) == int("9" * 4300)

@@ -23,8 +23,11 @@ CONTRACT_COLUMNS = [
     "review_seconds", "received_at",
 ]
 FORMULA = "=HYPERLINK(\"http://evil.example\",\"click\")"
+# Spreadsheets skip the no-break space and run the formula behind it.
+BLANK_FORMULA = "\u00a0=1+1"
 MARKED = {"external_id": "formula-1", "input": {"subject": "Refund", "lines": [1, 2]},
-          "output": {"category": "billing", "note": "ünïcode ✓"}, "confidence": 0.25}
+          "output": {"category": "billing", "note": "ünïcode ✓"}, "confidence": 0.25,
+          "model_version": BLANK_FORMULA}
 
 
 @pytest.fixture
@@ -74,11 +77,14 @@ def test_pandas_reads_every_format_with_the_same_rows(exported, marked_id):
     csv_row = _row(frames[ExportFormat.CSV], marked_id)
     # The formula is neutralised in CSV only; ordinary values survive unchanged.
     assert csv_row["rationale"] == "'" + FORMULA
+    assert csv_row["model_version"] == "'" + BLANK_FORMULA
     assert (csv_row["external_id"], csv_row["reason_code"]) == ("formula-1", "other")
     assert json.loads(csv_row["ai_output"]) == MARKED["output"]
     assert _row(frames[ExportFormat.PARQUET], marked_id)["rationale"] == FORMULA
     jsonl_row = _row(frames[ExportFormat.JSONL], marked_id)
     assert jsonl_row["rationale"] == FORMULA
+    assert jsonl_row["model_version"] == BLANK_FORMULA
+    assert _row(frames[ExportFormat.PARQUET], marked_id)["model_version"] == BLANK_FORMULA
     assert jsonl_row["ai_output"] == MARKED["output"]  # nested JSON, not text, in JSON Lines
     assert "Fixed." in set(frames[ExportFormat.CSV]["rationale"].dropna())
 

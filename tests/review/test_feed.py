@@ -4,10 +4,12 @@ import pytest
 
 from review.actors import Actor
 from review.enums import Action, Role
-from review.errors import InvalidRequest
+from review.errors import InvalidRequest, NotFound
+from review.export import export_rows
 from review.feed import item_status, parse_feed_cursor, parse_feed_limit, read_decision_feed
 from review.policies import PolicyChange, set_policy
-from review.tokens import Scope
+from review.tokens import Scope, authenticate_token, create_token, list_token_info
+from storage.repositories.export_rows import ExportFilter
 from tests.factories import (
     OPERATOR,
     claim,
@@ -81,3 +83,78 @@ def test_the_first_of_two_reviews_is_in_the_feed_but_not_final(engine):
     )
     status = item_status(engine, READER, record["source"], record["external_id"])
     assert status["state"] == "decided" and status["decision"]["id"] == round_two["id"]
+
+
+def _token_actor(engine, *sources: str, scope: Scope = Scope.DECISIONS_READ, identities: bool = False):
+    """The actor of a new token bounded to `sources` (none: every source), as the API sees it."""
+    value = create_token(engine, OPERATOR, f"t-{len(list_token_info(engine, OPERATOR))}", scope,
+                         sources=list(sources) or None, reviewer_identities=identities)
+    found = authenticate_token(engine, value)
+    assert found is not None
+    return found[0]
+
+
+def _decide_one_of_each(engine, sources: list[str]) -> list[tuple[str, int]]:
+    """Ingest and reject one item per entry of `sources`, in that order: (source, decision id)."""
+    ingest(engine, *(make_record(source=source) for source in sources))
+    reviewer = make_actor(Role.REVIEWER)
+    decided = []
+    for _ in sources:
+        held = claim(engine, reviewer)
+        decided.append((held.source, decide_held(engine, reviewer, held, Action.REJECT).decision_id))
+    return decided
+
+
+def _read_all(engine, actor, cursor: int, limit: int) -> tuple[list[dict], int]:
+    """Every decision after `cursor` in pages of `limit`, and the cursor the last, empty page gave."""
+    seen: list[dict] = []
+    while True:
+        page, cursor = read_decision_feed(engine, actor, cursor, limit)
+        if not page:
+            return seen, cursor
+        seen += page
+
+
+def test_a_token_bounded_to_sources_pages_through_exactly_their_decisions_once(engine):
+    bounded = _token_actor(engine, "crm-ai", "mail-ai")
+    decided = _decide_one_of_each(engine, ["crm-ai", "billing-ai", "billing-ai", "mail-ai", "billing-ai",
+                                           "crm-ai", "billing-ai"])
+    seen, cursor = _read_all(engine, bounded, 0, limit=1)
+    expected = [decision_id for source, decision_id in decided if source != "billing-ai"]
+    assert [d["id"] for d in seen] == expected
+    assert {d["source"] for d in seen} == {"crm-ai", "mail-ai"}
+    assert cursor == expected[-1]
+    # Later decisions, of another source first: the cursor neither skips nor repeats.
+    later = _decide_one_of_each(engine, ["billing-ai", "crm-ai", "billing-ai"])
+    more, _ = _read_all(engine, bounded, cursor, limit=2)
+    assert [d["id"] for d in more] == [decision_id for source, decision_id in later if source == "crm-ai"]
+    everything, _ = _read_all(engine, _token_actor(engine), 0, limit=3)
+    assert len(everything) == len(decided) + len(later)
+
+
+def test_an_item_of_another_source_is_not_found_exactly_like_an_unknown_one(engine):
+    bounded = _token_actor(engine, "crm-ai", scope=Scope.INGEST)
+    record = make_record(source="billing-ai")
+    with pytest.raises(NotFound) as unknown:
+        item_status(engine, bounded, "billing-ai", record["external_id"])
+    ingest(engine, record)
+    with pytest.raises(NotFound) as hidden:
+        item_status(engine, bounded, "billing-ai", record["external_id"])
+    assert str(hidden.value) == str(unknown.value)
+    unbounded = _token_actor(engine, scope=Scope.INGEST)
+    assert item_status(engine, unbounded, "billing-ai", record["external_id"])["state"] == "pending"
+
+
+def test_reviewers_show_as_the_exports_pseudonyms_unless_the_token_shows_identities(engine):
+    [(source, decision_id)] = _decide_one_of_each(engine, ["crm-ai"])
+    [row] = [row for _id, row in export_rows(engine, OPERATOR, ExportFilter(), redact=True)]
+    email = [row for _id, row in export_rows(engine, OPERATOR, ExportFilter())][0]["reviewer"]
+    external_id = row["external_id"]
+    for actor, shown in ((_token_actor(engine), row["reviewer"]),
+                         (_token_actor(engine, "crm-ai", scope=Scope.INGEST), row["reviewer"]),
+                         (_token_actor(engine, identities=True), email)):
+        if Scope.DECISIONS_READ.value in actor.scopes:
+            [decision], _ = read_decision_feed(engine, actor, 0, 10)
+            assert decision["reviewer"] == shown
+        assert item_status(engine, actor, source, external_id)["decision"]["reviewer"] == shown
+    assert row["reviewer"] != email and "@" not in row["reviewer"]

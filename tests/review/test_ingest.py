@@ -5,6 +5,7 @@ from review.export import export_rows
 from review.ingest import ingest_records
 from review.policies import PolicyChange, set_policy
 from review.record_files import RawRecord
+from review.tokens import Scope, authenticate_token, create_token
 from storage.repositories.export_rows import ExportFilter
 from tests.factories import (
     OPERATOR,
@@ -136,3 +137,33 @@ def test_a_large_ingest_spanning_batches_counts_every_record_once(engine):
     report = ingest(engine, *records, *records[:5])
     assert (report.accepted, report.duplicates) == (1203, 5)
     assert len(stored_items(engine)) == 1203
+
+
+def _bounded_ingest_actor(engine, *sources: str):
+    """The actor of a new ingest token bounded to `sources`, as the API sees it."""
+    value = create_token(engine, OPERATOR, "crm", Scope.INGEST, sources=list(sources))
+    found = authenticate_token(engine, value)
+    assert found is not None
+    return found[0]
+
+
+def test_a_bounded_token_is_refused_each_record_of_another_source_naming_the_field(engine):
+    actor = _bounded_ingest_actor(engine, "crm-ai")
+    existing = make_record(source="billing-ai")
+    ingest(engine, existing)
+    ours, theirs = make_record(source="crm-ai"), make_record(source="billing-ai")
+    report = ingest_records(engine, actor, raw_records(ours, theirs, existing))
+    # The refusal comes before the duplicate check: it tells nothing of what the other source holds.
+    assert (report.accepted, report.duplicates) == (1, 0)
+    assert [(r.position, r.field) for r in report.rejected] == [(2, "source"), (3, "source")]
+    assert "billing-ai" in report.rejected[0].error
+    assert {item.source for item in stored_items(engine)} == {"crm-ai", "billing-ai"}
+    assert len(stored_items(engine)) == 2
+
+
+def test_strict_stores_nothing_when_one_record_is_of_another_source(engine):
+    actor = _bounded_ingest_actor(engine, "crm-ai", "mail-ai")
+    report = ingest_records(engine, actor, raw_records(make_record(source="mail-ai"),
+                                                       make_record(source="billing-ai")), strict=True)
+    assert [r.field for r in report.rejected] == ["source"]
+    assert stored_items(engine) == []

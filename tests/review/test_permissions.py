@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import Engine
 
 from review.actors import Actor
-from review.audit import list_audit, verify_chain
+from review.audit import list_audit
+from review.audit_verify import verify_chain
 from review.decisions import DecisionRequest, decide
 from review.demo import load_demo
 from review.enums import Action, Queue, Role

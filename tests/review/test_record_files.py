@@ -6,7 +6,7 @@ import json
 import pytest
 
 from review.errors import InvalidRequest
-from review.record_files import RawRecord, read_csv, read_json_lines, read_record_file
+from review.record_files import RawRecord, parse_json_text, read_csv, read_json_lines, read_record_file
 from review.records import validate_record
 from tests.factories import make_record
 
@@ -179,3 +179,54 @@ def test_files_are_read_by_extension(tmp_path):
     csv_file.write_text("external_id,source,task,output\nc-13,s,t,\"\"\"ok\"\"\"\n")
     assert [r.value for r in read_record_file(str(jsonl))] == [record]
     assert [r.value["output"] for r in read_record_file(str(csv_file))] == ["ok"]
+
+
+def _refusal_of(raw: RawRecord) -> InvalidRequest:
+    """The validation refusal of a record that was read."""
+    assert raw.error is None, raw.error
+    with pytest.raises(InvalidRequest) as caught:
+        validate_record(raw.value)
+    return caught.value
+
+
+def test_a_repeated_key_is_refused_naming_it_not_resolved_last_wins():
+    line = b'{"external_id":"k","source":"s","task":"t","output":"safe","output":"EVIL"}'
+    error = _refusal_of(_jsonl(line)[0])
+    assert error.field == "output" and "'output'" in str(error) and "twice" in str(error)
+
+
+def test_a_repeated_key_deep_inside_a_value_is_refused_by_its_field():
+    line = b'{"external_id":"k","source":"s","task":"t","output":"ok","input":[{"a":{"b":1,"b":2}}]}'
+    error = _refusal_of(_jsonl(line)[0])
+    assert error.field == "input" and "'b'" in str(error)
+
+
+def test_a_repeated_key_in_a_csv_json_cell_is_refused_by_its_column():
+    rows = _csv('external_id,source,task,output\nc-20,s,t,"{""x"": 1, ""x"": 2}"\n')
+    error = _refusal_of(rows[-1])
+    assert error.field == "output" and "'x'" in str(error)
+
+
+def test_outside_records_a_repeated_key_is_a_parse_error_naming_it():
+    with pytest.raises(ValueError, match="'lease'") as caught:
+        parse_json_text(b'{"lease": "a", "nested": {}, "lease": "b"}')
+    assert "twice" in str(caught.value)
+
+
+def test_a_number_of_more_than_4300_digits_is_refused_in_our_own_words():
+    line = b'{"external_id":"n","source":"s","task":"t","output":' + b"7" * 5000 + b"}"
+    message = _jsonl(line)[0].error
+    assert message is not None and "more than 4300 digits" in message and "column 53" in message
+    assert "sys." not in message and "set_int_max_str_digits" not in message
+
+
+def test_a_syntax_error_says_at_once():
+    for text in (b'{"a": "unterminated', b'{"a": "tab\tinside"}'):
+        with pytest.raises(ValueError) as caught:
+            parse_json_text(text)
+        assert "at column" in str(caught.value) and "at at" not in str(caught.value)
+
+
+def test_a_syntax_error_past_the_first_line_names_the_line_too():
+    with pytest.raises(ValueError, match="line 2, column 7"):
+        parse_json_text('{"a": 1,\n "b": }')

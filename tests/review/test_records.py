@@ -1,6 +1,7 @@
 """The contract's record table: each rule refuses a bad record with a reason naming the field."""
 
 import math
+import unicodedata
 
 import pytest
 
@@ -177,3 +178,34 @@ def test_moderately_nested_values_are_accepted():
     for _ in range(30):
         value = {"child": value}
     assert validate_record(make_record(input=value)).input == value
+
+
+@pytest.mark.parametrize("name", ["external_id", "source", "task"])
+def test_ids_and_names_are_stored_in_nfc(name):
+    decomposed = unicodedata.normalize("NFD", "Café-Ångström")
+    record = validate_record(make_record(**{name: decomposed}))
+    assert getattr(record, name) == unicodedata.normalize("NFC", decomposed)
+
+
+def test_the_length_limit_applies_to_the_nfc_spelling():
+    # 200 "é" written as e + combining accent are 400 code points but 200 characters in NFC.
+    assert len(validate_record(make_record(external_id="e\u0301" * 200)).external_id) == 200
+
+
+@pytest.mark.parametrize("name", ["external_id", "source", "task"])
+@pytest.mark.parametrize(
+    "character", ["\n", "\r", "\t", "\x1b", "\x7f", "\x85", "\u2028", "\u200e", "\u200f", "\u202a",
+                  "\u202e", "\u2066", "\u2069"],
+)
+def test_control_and_bidirectional_characters_in_ids_and_names_are_refused(name, character):
+    error = _refusal(**{name: f"abc{character}def"})
+    assert error.field == name and f"U+{ord(character):04X}" in str(error)
+
+
+def test_a_source_with_a_slash_is_refused_with_the_reason():
+    error = _refusal(source="team/helpdesk")
+    assert error.field == "source" and "'/'" in str(error) and "/api/v1/items" in str(error)
+
+
+def test_an_external_id_may_hold_slashes():
+    assert validate_record(make_record(external_id="invoices/2026/001")).external_id == "invoices/2026/001"

@@ -1,6 +1,8 @@
 """Decisions delivered upstream: signed, at least once, in order per item, through failures."""
 
 import json
+import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,7 +20,12 @@ from review.queue import claim_next
 from review.webhook_sender import HttpSender
 from review.webhook_signing import SIGNATURE_HEADER, verify
 from review.webhooks import backoff, deliver_due, delivery_overview, register_webhook
+from storage.engine import writing
+from storage.models import Webhook
 from tests.factories import OPERATOR, claim, decide_held, ingest, make_actor, make_record
+
+ALLOW = "WORKBENCH_WEBHOOK_ALLOW_PRIVATE"
+REAL_GETADDRINFO = socket.getaddrinfo
 
 
 class Receiver:
@@ -26,6 +33,7 @@ class Receiver:
 
     def __init__(self) -> None:
         self.received: list[tuple[dict, str, str]] = []
+        self.hosts: list[str] = []
         self.fail_next = 0
         self.status_when_failing = 500
         self._server: ThreadingHTTPServer | None = None
@@ -46,6 +54,7 @@ class Receiver:
                 receiver.received.append(
                     (json.loads(body), self.headers[SIGNATURE_HEADER], body.decode())
                 )
+                receiver.hosts.append(self.headers["Host"])
                 self.send_response(204)
                 self.end_headers()
 
@@ -67,7 +76,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    # A receiver on loopback is an on-premise receiver: only the admin setting lets webhooks reach it.
+    monkeypatch.setenv(ALLOW, "1")
     receiver = Receiver()
     receiver.start()
     yield receiver
@@ -199,3 +210,151 @@ def test_upstream_gets_only_the_final_decision_of_a_four_eyes_item(engine, recei
         "approved", True, second.identity
     )
     assert payload["final_output"] == {"category": "account"}
+
+
+def _fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[list[str]]]) -> list[str]:
+    """Answer lookups of the names in `answers` (the n-th lookup gets the n-th list, the last repeats).
+
+    Other names and address literals go to the real resolver. Returns the names looked up, in order.
+    """
+    lookups: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return REAL_GETADDRINFO(host, port, *args, **kwargs)
+        lookups.append(host)
+        addresses = answers[host][min(lookups.count(host), len(answers[host])) - 1]
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (a, int(port), 0, 0)) if ":" in a
+                else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, int(port))) for a in addresses]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+def _no_connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """Record every connection attempt and fail it, so a test never reaches the network."""
+    attempts: list[tuple] = []
+
+    def create_connection(address, *_args, **_kwargs):
+        attempts.append(tuple(address))
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    return attempts
+
+
+def _one_failure(engine: Engine) -> dict:
+    [failure] = delivery_overview(engine, OPERATOR).failures
+    assert (failure["state"], failure["attempts"]) == ("failing", 1)
+    return failure
+
+
+@pytest.mark.parametrize(("answer", "words"), [
+    (["10.0.0.7"], "resolves to 10.0.0.7: a private address"),
+    (["93.184.215.14", "169.254.169.254"], "resolves to 169.254.169.254: a link-local address"),
+    (["::ffff:127.0.0.1"], "resolves to ::ffff:127.0.0.1: a loopback address"),
+    (["fd00::7"], "resolves to fd00::7: a private address"),
+])
+def test_a_name_resolving_to_an_internal_address_is_refused_at_delivery_without_connecting(
+    engine, sender, monkeypatch, answer, words
+):
+    monkeypatch.delenv(ALLOW, raising=False)
+    register_webhook(engine, OPERATOR, "helpdesk-ai", "https://crm.example.com/hook")
+    ingest(engine, make_record(source="helpdesk-ai"))
+    _decide_all(engine)
+    lookups = _fake_dns(monkeypatch, {"crm.example.com": [answer]})
+    attempts = _no_connections(monkeypatch)
+    deliver_due(engine, sender)
+    error = _one_failure(engine)["last_error"]
+    assert error.startswith("refused before connecting: crm.example.com") and words in error
+    assert lookups == ["crm.example.com"] and attempts == []
+
+
+def test_delivery_connects_to_the_address_it_checked_not_to_a_second_lookup(engine, sender, monkeypatch):
+    # DNS rebinding: the first answer passes the check, a second lookup would answer loopback.
+    monkeypatch.delenv(ALLOW, raising=False)
+    register_webhook(engine, OPERATOR, "helpdesk-ai", "https://rebind.example.com/hook")
+    ingest(engine, make_record(source="helpdesk-ai"))
+    _decide_all(engine)
+    lookups = _fake_dns(monkeypatch, {"rebind.example.com": [["93.184.215.14"], ["127.0.0.1"]]})
+    attempts = _no_connections(monkeypatch)
+    deliver_due(engine, sender)
+    assert "could not reach" in _one_failure(engine)["last_error"]
+    assert lookups == ["rebind.example.com"]
+    assert attempts == [("93.184.215.14", 443)]
+
+
+def test_the_allow_setting_lets_a_loopback_receiver_named_in_dns_work(engine, receiver, sender, monkeypatch):
+    _fake_dns(monkeypatch, {"hooks.internal.example": [["127.0.0.1"]]})
+    url = f"http://hooks.internal.example:{receiver.port}/hook"
+    register_webhook(engine, OPERATOR, "helpdesk-ai", url)
+    ingest(engine, make_record(source="helpdesk-ai"))
+    _decide_all(engine)
+    deliver_due(engine, sender)
+    assert len(receiver.received) == 1
+    assert receiver.hosts == [f"hooks.internal.example:{receiver.port}"]  # the name, not the address
+
+
+def test_a_loopback_receiver_is_refused_at_delivery_once_the_setting_is_off(engine, receiver, sender,
+                                                                            monkeypatch):
+    register_webhook(engine, OPERATOR, "helpdesk-ai", receiver.url)
+    ingest(engine, make_record(source="helpdesk-ai"))
+    _decide_all(engine)
+    monkeypatch.delenv(ALLOW)
+    deliver_due(engine, sender)
+    error = _one_failure(engine)["last_error"]
+    assert error.startswith("refused before connecting: 127.0.0.1") and "loopback" in error
+    assert receiver.received == []
+
+
+def test_a_stored_url_with_credentials_is_refused_at_delivery_and_its_credentials_never_leak(
+    engine, sender, monkeypatch
+):
+    with writing(engine) as session:  # a row from before registration refused credentials
+        session.add(Webhook(source="helpdesk-ai", url="https://user:hunter2@crm.example.com/hook",
+                            secret="s", created_by="cli:test", created_at=utcnow()))
+        session.commit()
+    ingest(engine, make_record(source="helpdesk-ai"))
+    _decide_all(engine)
+    attempts = _no_connections(monkeypatch)
+    deliver_due(engine, sender)
+    error = _one_failure(engine)["last_error"]
+    assert "credentials" in error and "hunter2" not in error and attempts == []
+    assert "hunter2" not in str(delivery_overview(engine, OPERATOR))
+
+
+def test_tls_to_a_checked_address_still_verifies_the_name(engine, receiver, sender, monkeypatch):
+    _fake_dns(monkeypatch, {"hooks.internal.example": [["127.0.0.1"]]})
+    register_webhook(engine, OPERATOR, "helpdesk-ai", f"https://hooks.internal.example:{receiver.port}/hook")
+    ingest(engine, make_record(source="helpdesk-ai"))
+    _decide_all(engine)
+    connected, server_names = [], []
+    real_connect = socket.create_connection
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(tuple(address))
+        return real_connect(address, *args, **kwargs)
+
+    def wrap_socket(_context, _sock, *, server_hostname=None, **_kwargs):
+        server_names.append(server_hostname)
+        raise ssl.SSLError("stopped after recording the name this handshake would verify")
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    monkeypatch.setattr(ssl.SSLContext, "wrap_socket", wrap_socket)
+    deliver_due(engine, sender)
+    assert connected == [("127.0.0.1", receiver.port)]
+    assert server_names == ["hooks.internal.example"]  # SNI and the certificate check use the name
+    assert "could not reach" in _one_failure(engine)["last_error"]
+
+
+def test_a_name_that_does_not_resolve_is_a_failed_attempt(engine, sender, monkeypatch):
+    register_webhook(engine, OPERATOR, "helpdesk-ai", "https://gone.example.com/hook")
+    ingest(engine, make_record(source="helpdesk-ai"))
+    _decide_all(engine)
+
+    def getaddrinfo(*_args, **_kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    deliver_due(engine, sender)
+    assert _one_failure(engine)["last_error"] == "ConnectError: could not reach the receiver"

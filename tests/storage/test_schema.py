@@ -5,7 +5,9 @@ from alembic import command
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
+from review.actors import TokenBounds
 from review.clock import utcnow
+from review.tokens import authenticate_token, hash_token
 from storage.engine import create_database_engine
 from storage.migrate import alembic_config, schema_is_current, upgrade_to_head
 from storage.models import Item
@@ -72,6 +74,9 @@ def test_a_populated_database_of_an_earlier_version_upgrades_in_place(db_url):
         connection.execute(text(f"INSERT INTO item ({', '.join(row)}) VALUES "
                                 f"({', '.join(':' + name for name in row)})"),
                            {**row, "output": '{"a": 1}'})
+        connection.execute(text("INSERT INTO api_token (name, token_hash, scope, created_by, created_at) "
+                                "VALUES ('old', :hash, 'ingest', 'cli:ops', :at)"),
+                           {"hash": hash_token("wbt_old"), "at": utcnow()})
     upgrade_to_head(engine)
     assert schema_is_current(engine)
     [item] = stored_items(engine)
@@ -79,4 +84,7 @@ def test_a_populated_database_of_an_earlier_version_upgrades_in_place(db_url):
     with engine.connect() as connection:
         policy = connection.execute(text("SELECT sla_minutes_high, four_eyes_high_impact FROM policy")).one()
     assert (policy[0], bool(policy[1])) == (60, False)
+    # A token made before 0007 keeps reaching every source; its reviewers become pseudonyms.
+    found = authenticate_token(engine, "wbt_old")
+    assert found is not None and found[0].bounds == TokenBounds(sources=None, reviewer_identities=False)
     engine.dispose()

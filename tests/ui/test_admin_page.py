@@ -1,10 +1,13 @@
 """`Admin`: the role grants table, and granting or revoking a role from the form."""
 
+from review.clock import utcnow
 from review.enums import Role
 from review.roles import grant_role, granted_roles
 from review.tokens import list_token_info
+from storage.engine import writing
+from storage.models import Webhook
 from tests.factories import tamper_audit_entry
-from tests.ui.workbench_app import infos, open_app, open_page, person, ran
+from tests.ui.workbench_app import errors, infos, open_app, open_page, person, ran
 
 
 def _submit(at, email: str, role: str, button: str):
@@ -57,7 +60,7 @@ def test_a_bad_email_is_refused_with_the_domains_message(app_engine):
     at = open_app(admin.identity)
     open_page(at, "Admin")
     _submit(at, "not an address", "senior", "admin_grant")
-    assert ["is not an e-mail address" in error.value for error in at.error] == [True]
+    assert ["is not an e-mail address" in error for error in errors(at)] == [True]
     assert _grants_shown(at) == {(admin.identity, "admin")}
 
 
@@ -95,12 +98,39 @@ def test_an_admin_creates_a_token_sees_it_once_and_revokes_it(app_engine):
     assert _table(at, "tokens")["revoked_at"].notna().all()
 
 
+def test_an_admin_bounds_a_token_to_sources_and_the_list_says_so(app_engine):
+    admin = person(app_engine, Role.ADMIN)
+    at = open_page(open_app(admin.identity), "Admin")
+    at.selectbox(key="admin_token_scope").select("decisions:read")
+    at.text_area(key="admin_token_sources").input("crm-ai\n\n  billing-ai \n")
+    at.checkbox(key="admin_token_reviewer_identities").check()
+    _form_submit(at, {"admin_token_name": "crm-feed"}, "admin_token_create")
+    at.selectbox(key="admin_token_scope").select("ingest")
+    _form_submit(at, {"admin_token_name": "everything"}, "admin_token_create")
+    assert not at.error
+    tokens = {t.name: (t.sources, t.reviewer_identities) for t in list_token_info(app_engine, admin)}
+    assert tokens == {"crm-feed": (("billing-ai", "crm-ai"), True), "everything": (None, False)}
+    table = _table(at, "tokens").set_index("name")
+    assert list(table["sources"]) == ["all", "billing-ai, crm-ai"]
+    assert list(table["reviewer_identities"]) == [False, True]
+
+
+def test_a_review_token_with_sources_is_refused_with_the_domains_message(app_engine):
+    admin = person(app_engine, Role.ADMIN)
+    at = open_page(open_app(admin.identity), "Admin")
+    at.selectbox(key="admin_token_scope").select("review")
+    at.text_area(key="admin_token_sources").input("crm-ai")
+    _form_submit(at, {"admin_token_name": "bot", "admin_token_user": admin.identity}, "admin_token_create")
+    assert ["acts as its user" in error for error in errors(at)] == [True]
+    assert list_token_info(app_engine, admin) == []
+
+
 def test_a_review_token_without_a_user_is_refused_with_the_domains_message(app_engine):
     admin = person(app_engine, Role.ADMIN)
     at = open_page(open_app(admin.identity), "Admin")
     at.selectbox(key="admin_token_scope").select("review")
     _form_submit(at, {"admin_token_name": "bot"}, "admin_token_create")
-    assert ["acts as a person" in error.value for error in at.error] == [True]
+    assert ["acts as a person" in error for error in errors(at)] == [True]
     assert at.code == [] or [block.value for block in at.code] == []
     assert list_token_info(app_engine, admin) == []
 
@@ -120,7 +150,7 @@ def test_the_audit_log_filters_and_verification_finds_the_edited_entry(app_engin
     seq = int(table[table["subject"] == "user:a@example.com"]["seq"].iloc[0])
     tamper_audit_entry(app_engine, seq=seq)
     ran(at.button(key="admin_audit_verify").click().run())
-    assert [error.value for error in at.error] == [
+    assert [error for error in errors(at)] == [
         f"Chain broken at entry {seq}: its content does not match its hash (edited after it was written)."
     ]
 
@@ -130,7 +160,7 @@ def test_webhooks_refuse_other_schemes_and_show_registered_ones(app_engine):
     at = open_page(open_app(admin.identity), "Admin")
     _form_submit(at, {"admin_webhook_source": "crm", "admin_webhook_url": "ftp://example.com/in"},
                  "admin_webhook_register")
-    assert ["http:// or https://" in error.value for error in at.error] == [True]
+    assert ["http:// or https://" in error for error in errors(at)] == [True]
     _form_submit(at, {"admin_webhook_source": "crm", "admin_webhook_url": "https://crm.example.com/in"},
                  "admin_webhook_register")
     assert not at.error
@@ -139,3 +169,28 @@ def test_webhooks_refuse_other_schemes_and_show_registered_ones(app_engine):
     assert list(hooks["url"]) == ["https://crm.example.com/in"]
     assert list(hooks["pending"]) == [0]
     assert "No delivery is failing." in [text.value for text in at.text]
+
+
+def test_webhooks_refuse_internal_addresses_and_credentials_which_show_nowhere(app_engine, monkeypatch):
+    monkeypatch.delenv("WORKBENCH_WEBHOOK_ALLOW_PRIVATE", raising=False)
+    admin = person(app_engine, Role.ADMIN)
+    at = open_page(open_app(admin.identity), "Admin")
+    register = {"admin_webhook_source": "crm", "admin_webhook_url": "http://169.254.169.254/latest/meta-data/"}
+    _form_submit(at, register, "admin_webhook_register")
+    assert ["cloud metadata services" in error for error in errors(at)] == [True]
+    register["admin_webhook_url"] = "https://admin:hunter2@crm.example.com/in"
+    _form_submit(at, register, "admin_webhook_register")
+    assert ["must not carry credentials" in error for error in errors(at)] == [True]
+    assert _table(at, "webhooks").empty
+    shown = [error for error in errors(at)] + [_table(at, name).to_string() for name in TABLES]
+    assert not any("hunter2" in text for text in shown)
+
+
+def test_a_stored_webhook_url_with_credentials_is_shown_masked(app_engine):
+    with writing(app_engine) as session:  # a row from before registration refused credentials
+        session.add(Webhook(source="crm", url="https://admin:hunter2@crm.example.com/in", secret="s",
+                            created_by="cli:test", created_at=utcnow()))
+        session.commit()
+    admin = person(app_engine, Role.ADMIN)
+    at = open_page(open_app(admin.identity), "Admin")
+    assert list(_table(at, "webhooks")["url"]) == ["https://***@crm.example.com/in"]

@@ -12,12 +12,14 @@ from streamlit.testing.v1 import AppTest
 from review.audit import AuditAction, list_audit
 from review.decisions import DecisionRequest, decide
 from review.enums import Action, Role
+from review.errors import WorkbenchError
 from review.export import list_exports
 from review.permissions import Permission
 from review.queue import claim_next
 from tests.factories import OPERATOR, queue_items
-from tests.ui.workbench_app import APP, PAGE_FILES, TIMEOUT_SECONDS, labelled, open_app, person, ran
+from tests.ui.workbench_app import APP, PAGE_FILES, TIMEOUT_SECONDS, errors, labelled, open_app, person, ran
 from ui.deps import LOCAL_USER_KEY
+from ui.export_file import private_directory
 
 EXPORT_PAGE = PAGE_FILES["Export"]
 
@@ -76,7 +78,7 @@ def test_filters_narrow_the_export(app_engine):
 def test_a_bad_cursor_is_refused(app_engine):
     at = open_app(person(app_engine, Role.DATA).identity)
     _build(at, after="yesterday")
-    assert ["is not an export cursor" in error.value for error in at.error] == [True]
+    assert ["is not an export cursor" in error for error in errors(at)] == [True]
     assert not at.download_button
 
 
@@ -120,9 +122,24 @@ def test_a_reviewer_is_refused_the_export_page(app_engine):
     page = AppTest.from_file(str(APP.parent / EXPORT_PAGE), default_timeout=TIMEOUT_SECONDS)
     page.session_state[LOCAL_USER_KEY] = reviewer.identity
     ran(page.run())
-    assert ["do not allow this: export labelled data" in error.value for error in page.error] == [True]
+    assert ["do not allow this: export labelled data" in error for error in errors(page)] == [True]
     assert not page.button and not page.dataframe and not page.download_button
     refusals = list_audit(app_engine, OPERATOR, action=AuditAction.REFUSED)
     assert [(entry.actor, entry.details) for entry in refusals] == [
         (reviewer.identity, {"what": Permission.EXPORT.value})
     ]
+
+
+def test_the_export_folder_must_be_private_to_the_server(tmp_path):
+    made = private_directory(tmp_path / "exports")
+    assert made.stat().st_mode & 0o777 == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    with pytest.raises(WorkbenchError, match="is not private to this server"):
+        private_directory(shared)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(elsewhere)
+    with pytest.raises(WorkbenchError, match="is not private to this server"):
+        private_directory(tmp_path / "link")

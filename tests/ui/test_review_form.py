@@ -20,6 +20,7 @@ from tests.ui.workbench_app import (
     person,
     press,
     texts,
+    toasts,
 )
 
 REVIEW_BUTTONS = ["Show changes", "Approve", "Save edit", "Reject", "Escalate", "Skip"]
@@ -176,7 +177,7 @@ def test_approve_decides_the_item_and_holds_the_next_one_at_once(app_engine):
     second = held_item(app_engine, reviewer)
     assert second is not None and second.item_id != first.item_id
     assert button_labels(at) == REVIEW_BUTTONS
-    assert [toast.value for toast in at.toast] == [f"{first.external_id}: approved"]
+    assert toasts(at) == [f"{first.external_id}: approved"]
     assert second.external_id in texts(at)
     row = decisions(app_engine)[first.item_id]
     assert (row["decision"], row["reviewer"], row["final_output"]) == ("approved", reviewer.identity,
@@ -217,7 +218,7 @@ def test_skip_gives_the_item_back_hands_out_another_and_keeps_it_from_this_revie
     press(at, "Skip")
     other = held_item(app_engine, reviewer)
     assert other is not None and other.item_id != skipped.item_id
-    assert [toast.value for toast in at.toast] == [f"{skipped.external_id}: skipped"]
+    assert toasts(at) == [f"{skipped.external_id}: skipped"]
     with reading(app_engine) as session:
         item = session.get(Item, skipped.item_id)
         assert (item.state, item.lease_holder) == (ItemState.PENDING, None)

@@ -74,6 +74,22 @@ def texts(at: AppTest) -> list[str]:
     return [element.value for element in at.text]
 
 
+def as_read(markdown: str) -> str:
+    """A message as the person reads it: messages quoting typed text are escaped Markdown (see
+    ui.plain_text), which renders without the backslashes and invisible word joiners."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+def errors(at: AppTest) -> list[str]:
+    """Every st.error message as the person reads it."""
+    return [as_read(error.value) for error in at.error]
+
+
+def toasts(at: AppTest) -> list[str]:
+    """Every toast as the person reads it."""
+    return [as_read(toast.value) for toast in at.toast]
+
+
 def infos(at: AppTest) -> list[str]:
     """Every st.info message."""
     return [element.value for element in at.info]
