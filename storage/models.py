@@ -48,6 +48,14 @@ class Policy(SQLModel, table=True):
     # Share of audit samples a second person reviews independently, for reviewer agreement.
     second_review_rate: float = 0.0
     four_eyes_high_impact: bool = False
+    # Reviewers see the model's confidence only where a lead opted in (the error estimate of such
+    # a policy is then not blind).
+    show_confidence: bool = False
+    # The highest acceptable error rate of auto-approved outputs; the guardrail pauses automation
+    # when the audit sample's upper 95% bound crosses it. None: no guardrail.
+    error_target: float | None = None
+    # Why this version was made (required from the Policy page).
+    change_reason: str | None = Field(default=None, max_length=500)
 
 
 # One AI output sent for routing; the lease columns say who holds it and until when.
@@ -91,6 +99,9 @@ class Item(SQLModel, table=True):
     reviews_required: int = 1
     # Who made the first of two reviews; they may not make the second.
     first_reviewer: str | None = Field(default=None, max_length=320)
+    # A gold item's known answer, {"decision": "approve|edit|reject", "output": ...}: served like
+    # any other item, never exported or sent upstream, scored against reviewers.
+    gold: Any = json_column()
 
 
 # An immutable record of one decision on an item: who, what, why, and the output before and after.
@@ -114,6 +125,19 @@ class Decision(SQLModel, table=True):
     escalated: bool = False
     # 1, or 2 for the second, independent review of an item that needs two.
     review_round: int = 1
+
+
+# An alert raised for a condition (queue depth, SLA, guardrail, failing webhooks) and whether it
+# was posted; one per condition per hour, whichever server notices first.
+class Alert(SQLModel, table=True):
+    __table_args__ = (Index("ix_alert_condition_raised_at", "condition", "raised_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    condition: str = Field(max_length=300)
+    text: str = Field(max_length=2000)
+    raised_at: datetime
+    sent_at: datetime | None = None
+    delivery_error: str | None = Field(default=None, max_length=500)
 
 
 # A reviewer gave an item back: it is not handed to them again until `until` (others may take it).
