@@ -25,6 +25,7 @@ PAGES = (
     ("app_pages/review.py", "Review", ":material/fact_check:", Permission.REVIEW),
     ("app_pages/escalations.py", "Escalations", ":material/priority_high:", Permission.DECIDE_ESCALATIONS),
     ("app_pages/dashboard.py", "Dashboard", ":material/monitoring:", Permission.VIEW_DASHBOARD),
+    ("app_pages/policy.py", "Policy", ":material/tune:", Permission.MANAGE_POLICY),
     ("app_pages/export.py", "Export", ":material/download:", Permission.EXPORT),
     ("app_pages/admin.py", "Admin", ":material/admin_panel_settings:", Permission.MANAGE_ROLES),
 )
@@ -41,8 +42,10 @@ if actor is None:
 else:
     record_sign_in_once(actor)
     render_signed_in_sidebar(actor)
+    # Leads land on the Dashboard (what they come for); everyone else on their first page.
+    lands_on = "Dashboard" if can(actor, Permission.VIEW_DASHBOARD) else None
     pages = [
-        st.Page(path, title=title, icon=icon, url_path=title.lower())
+        st.Page(path, title=title, icon=icon, url_path=title.lower(), default=title == lands_on)
         for path, title, icon, permission in PAGES
         if can(actor, permission)
     ] or [st.Page(render_no_access, title="No access", url_path="no-access", default=True)]

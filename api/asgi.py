@@ -20,8 +20,11 @@ from starlette.middleware import Middleware
 from api.engine import shared_engine
 from api.local_mode import LoopbackOnlyInLocalMode
 from api.routes import api_routes
+from review.alert_sender import HttpAlertSender
+from review.alerts import run_alert_worker
 from review.audit_anchors import record_anchor_quietly
-from review.settings import Settings, SettingsError, get_settings
+from review.guardrails import run_guardrail_worker
+from review.settings import Settings, SettingsError, get_alert_settings, get_settings
 from review.webhook_sender import HttpSender
 from review.webhooks import run_delivery_worker
 from storage.snapshot import refreshed_snapshot
@@ -57,11 +60,18 @@ def anchor_audit_chain(stop: threading.Event) -> None:
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
-    """Warm the dashboard's snapshot, anchor the audit chain regularly, and run the in-process
-    delivery worker when asked to."""
+    """Warm the dashboard's snapshot, anchor the audit chain and raise alerts regularly, and run
+    the in-process delivery worker when asked to."""
     threading.Thread(target=warm_dashboard_snapshot, name="dashboard-snapshot", daemon=True).start()
     stop = threading.Event()
     workers = [threading.Thread(target=anchor_audit_chain, args=(stop,), name="audit-anchor", daemon=True)]
+    # The guardrail runs here, every minute, rather than inside each decision: it reads the
+    # dashboard's snapshot, which is too slow for a reviewer's request, and a minute is soon enough.
+    workers.append(threading.Thread(target=run_guardrail_worker, args=(shared_engine(), stop),
+                                    name="guardrails", daemon=True))
+    alert_sender = HttpAlertSender()
+    workers.append(threading.Thread(target=run_alert_worker, args=(shared_engine(), alert_sender, stop),
+                                    name="alerts", daemon=True))
     sender = HttpSender() if delivers_in_server() else None
     if sender is not None:
         workers.append(threading.Thread(
@@ -78,11 +88,13 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
             worker.join(timeout=15)
         if sender is not None:
             sender.close()
+        alert_sender.close()
 
 
 def startup_settings() -> Settings:
     """The settings this server runs with; a wrong one stops it here, before it serves anything."""
     try:
+        get_alert_settings()
         return get_settings()
     except SettingsError as error:
         print(f"workbench: cannot start: {error}", file=sys.stderr, flush=True)

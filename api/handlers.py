@@ -150,6 +150,13 @@ def claim_payload(held: HeldItem) -> dict[str, Any]:
     item = asdict(held)
     lease, expires = item.pop("lease_id"), item.pop("lease_expires_at")
     item["id"] = item.pop("item_id")
+    if item["confidence"] is None:
+        # Hidden unless the policy opts in: no key at all, so an audit sample's payload has the
+        # same fields as any other item's.
+        del item["confidence"]
+    # Not shown on the review page either: a second review of a low-impact item can only be a
+    # second look at an audit sample, so the round would say "sample".
+    del item["review_round"]
     item["received_at"] = isoformat_utc(held.received_at)
     item["sla_due_at"] = isoformat_utc(held.sla_due_at)
     return {"lease": lease, "lease_expires_at": isoformat_utc(expires), "item": item}

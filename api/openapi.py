@@ -94,7 +94,7 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {
             "item_id": {"type": "integer"}, "source": {"type": "string"},
             "external_id": {"type": "string"}, "task": {"type": "string"},
-            "state": {"enum": ["pending", "escalated", "decided", "auto_approved"]},
+            "state": {"enum": ["pending", "escalated", "adjudication", "decided", "auto_approved"]},
             "in_review": {"type": "boolean"}, "route": {"enum": ["review", "audit", "auto"]},
             "received_at": {"type": "string", "format": "date-time"},
             "decision": {"oneOf": [_ref("Decision"), {"type": "null"}]},
@@ -106,7 +106,8 @@ _SCHEMAS: dict[str, Any] = {
             "lease": {"type": "string"},
             "lease_expires_at": {"type": "string", "format": "date-time"},
             "item": {"type": "object", "description": "context, output, confidence, routing "
-                     "reason, guidelines, reason codes and any escalation"},
+                     "reason, guidelines, reason codes and any escalation; in an adjudication, "
+                     "prior_decisions: both disagreeing reviews"},
         },
     },
     "DecisionBody": {

@@ -8,6 +8,7 @@ from review.actors import Actor
 from review.enums import Route
 from review.errors import WorkbenchError
 from review.export import ExportFilter
+from review.export_choices import ExportChoices, export_choices
 from review.export_formats import ExportFormat
 from review.permissions import Permission
 from storage.repositories.export_rows import FINAL_OUTCOMES
@@ -26,52 +27,73 @@ def render_export() -> None:
     actor = require_permission(Permission.EXPORT)
     st.title("Export")
     st.caption("One row per decided item, in the same columns and bytes as `workbench export`.")
-    request = _render_form()
+    request = _render_form(export_choices(get_engine(), actor))
     if request is not None:
-        _build(actor, *request)
+        _count_or_build(actor, *request)
     _render_download()
     st.subheader("Recorded exports")
     st.dataframe(recent_exports_frame(get_engine(), actor), hide_index=True)
 
 
-def _render_form() -> tuple[ExportFilter, ExportFormat, bool] | None:
-    """The filters, format and redaction once `Build export` is pressed and valid."""
+def _render_form(choices: ExportChoices) -> tuple[bool, ExportFilter, ExportFormat, bool] | None:
+    """Whether to write, the filters, format and redaction once `Count rows` or `Build export` is
+    pressed and the filters are valid."""
     with st.form("export_form"):
-        left, right = st.columns(2)
-        file_format = left.selectbox("Format", list(ExportFormat), format_func=FORMAT_LABELS.__getitem__,
-                                     key="export_format")
-        redact = right.checkbox("Redact personal data", key="export_redact",
+        # Rows of three: what (scope), when and which decisions, and how the file is written.
+        first, second, third = st.columns(3)
+        source = first.selectbox("Source", [ANY, *choices.sources], key="export_source")
+        task = second.selectbox("Task", [ANY, *choices.tasks], key="export_task")
+        model = third.selectbox("Model version", [ANY, *choices.model_versions], key="export_model_version")
+        first, second, third = st.columns(3)
+        since = first.date_input("Decided from", value=None, key="export_since", help="UTC day")
+        until = second.date_input("Decided until", value=None, key="export_until", help="UTC day, inclusive")
+        decision = third.selectbox("Decision", [ANY, *FINAL_OUTCOMES], key="export_decision")
+        first, second, third = st.columns(3, vertical_alignment="bottom")
+        route = first.selectbox("Route", [ANY, *(route.value for route in Route)], key="export_route")
+        file_format = second.selectbox("Format", list(ExportFormat), format_func=FORMAT_LABELS.__getitem__,
+                                       key="export_format")
+        include_auto = third.checkbox("Include auto-approved", key="export_include_auto")
+        redact = third.checkbox("Redact personal data", key="export_redact",
                                 help="Masks e-mail addresses, phone and card numbers in every text field")
-        since = left.date_input("Decided from", value=None, key="export_since", help="UTC day")
-        until = right.date_input("Decided until", value=None, key="export_until", help="UTC day, inclusive")
-        source = left.text_input("Source", key="export_source", placeholder="all sources")
-        task = right.text_input("Task", key="export_task", placeholder="all tasks")
-        model = left.text_input("Model version", key="export_model_version", placeholder="all versions")
-        decision = right.selectbox("Decision", [ANY, *FINAL_OUTCOMES], key="export_decision")
-        route = left.selectbox("Route", [ANY, *(route.value for route in Route)], key="export_route")
-        include_auto = right.checkbox("Include auto-approved", key="export_include_auto")
         after = st.text_input("After cursor", key="export_after", placeholder="from the first decision",
                               help="The cursor a previous export gave, for an incremental export")
-        if not st.form_submit_button("Build export", type="primary", key="export_build"):
+        count, build = st.columns([1, 6])
+        counting = count.form_submit_button("Count rows", key="export_count")
+        if not build.form_submit_button("Build export", type="primary", key="export_build") and not counting:
             return None
     try:
-        filters = export_filter(source, task, model, _chosen(decision), _chosen(route), include_auto,
-                                since, until, after)
+        filters = export_filter(_chosen(source) or "", _chosen(task) or "", _chosen(model) or "",
+                                _chosen(decision), _chosen(route), include_auto, since, until, after)
     except WorkbenchError as error:
         show_error(str(error))
         return None
     # The select box always has a choice; None only satisfies its type.
-    return filters, ExportFormat(file_format or ExportFormat.JSONL), redact
+    return not counting, filters, ExportFormat(file_format or ExportFormat.JSONL), redact
 
 
-def _chosen(value: str) -> str | None:
-    return None if value == ANY else value
+def _chosen(value: str | None) -> str | None:
+    return None if value in (ANY, None) else value
 
 
-def _build(actor: Actor, filters: ExportFilter, file_format: ExportFormat, redact: bool) -> None:
+def _count_or_build(actor: Actor, write: bool, filters: ExportFilter, file_format: ExportFormat,
+                    redact: bool) -> None:
+    """Count the matching rows first; write only when asked and there is something to write."""
     st.session_state.pop(FILE_KEY, None)
     try:
         total = count_rows(get_engine(), actor, filters)
+    except WorkbenchError as error:
+        show_error(str(error))
+        return
+    if total == 0:
+        st.warning("No decided item matches these filters: nothing was written and no export recorded.")
+    elif not write:
+        st.info(f"{total:,} rows match these filters.")
+    else:
+        _build(actor, filters, file_format, redact, total)
+
+
+def _build(actor: Actor, filters: ExportFilter, file_format: ExportFormat, redact: bool, total: int) -> None:
+    try:
         bar = st.progress(0.0, text=f"Exporting {total:,} rows…")
         step = max(total // 100, 1)
 

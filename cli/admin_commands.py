@@ -17,7 +17,8 @@ def register(commands: Any) -> None:
     show.set_defaults(handler=run_policy_show)
     change = policy_commands.add_parser("set", help="append a new policy version")
     change.add_argument("--source", required=True, help="AI system, or '*' for the default")
-    change.add_argument("--task", required=True, help="task, or '*' for the default")
+    change.add_argument("--task", default="*",
+                        help="task; '*' or left out: every task of the source (its source-wide policy)")
     change.add_argument("--threshold", type=float, metavar="X")
     change.add_argument("--audit-rate", type=float, metavar="R")
     change.add_argument("--guidelines", help="text shown to reviewers of this task")
@@ -31,9 +32,18 @@ def register(commands: Any) -> None:
     eyes.add_argument("--four-eyes", action="store_const", const=True, dest="four_eyes",
                       help="two people decide every high-impact item")
     eyes.add_argument("--no-four-eyes", action="store_const", const=False, dest="four_eyes")
+    shown = change.add_mutually_exclusive_group()
+    shown.add_argument("--show-confidence", action="store_const", const=True, dest="show_confidence",
+                       help="reviewers see the model's confidence (audit samples are then not blind)")
+    shown.add_argument("--hide-confidence", action="store_const", const=False, dest="show_confidence")
     pause = change.add_mutually_exclusive_group()
     pause.add_argument("--pause", action="store_const", const=True, dest="paused")
     pause.add_argument("--resume", action="store_const", const=False, dest="paused")
+    change.add_argument("--reason", help="why (stored with the version; required with --pause/--resume)")
+    target = change.add_mutually_exclusive_group()
+    target.add_argument("--error-target", type=float, metavar="X",
+                        help="guardrail: pause when the audit error's upper 95%% bound exceeds X (0<X<1)")
+    target.add_argument("--no-error-target", action="store_true", help="remove the guardrail")
     change.set_defaults(handler=run_policy_set)
 
     role = commands.add_parser("role", help="grant or revoke roles")
@@ -55,9 +65,12 @@ def run_policy_show(_args: argparse.Namespace) -> int:
             f"at {policy.created_at:%Y-%m-%d %H:%M} UTC"
         )
         print(f"  reason codes: {', '.join(policy.reason_codes)}")
+        target = "none" if policy.error_target is None else f"{policy.error_target:.1%}"
+        print(f"  guardrail error target: {target}; why this version: {policy.change_reason or '-'}")
         print(f"  SLA minutes: high {policy.sla_minutes_high}, medium {policy.sla_minutes_medium}, "
               f"low {policy.sla_minutes_low}; second reviews of audits {policy.second_review_rate:.1%}; "
               f"four-eyes on high impact {'on' if policy.four_eyes_high_impact else 'off'}")
+        print(f"  confidence shown to reviewers: {'yes (not blind)' if policy.show_confidence else 'no'}")
     return 0
 
 
@@ -74,6 +87,10 @@ def run_policy_set(args: argparse.Namespace) -> int:
         sla_minutes_low=args.sla_minutes_low,
         second_review_rate=args.second_review_rate,
         four_eyes_high_impact=args.four_eyes,
+        show_confidence=args.show_confidence,
+        reason=args.reason,
+        error_target=args.error_target,
+        clear_error_target=args.no_error_target,
     )
     policy = set_policy(open_database(), cli_actor(), args.source, args.task, change)
     print(f"{policy.source}/{policy.task} is now at version {policy.version}")

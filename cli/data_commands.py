@@ -45,6 +45,9 @@ def register(commands: Any) -> None:
     ingest = commands.add_parser("ingest", help="read JSON Lines or CSV records into the queue")
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.add_argument("--strict", action="store_true", help="store nothing unless all are valid")
+    ingest.add_argument("--gold", action="store_true",
+                        help='gold items: each record carries "gold": {"decision": approve|edit|reject, '
+                             '"output": … (edit only)}; served blind, never exported or sent upstream')
     ingest.set_defaults(handler=run_ingest)
 
     export = commands.add_parser("export", help="write the labelled data set")
@@ -107,7 +110,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     engine = open_database()
     if args.strict:
         # --strict covers the whole command: one invalid record in any file stores nothing.
-        rejections = [find_rejections(records) for records in streams]
+        rejections = [find_rejections(records, gold=args.gold) for records in streams]
         if any(rejections):
             for path, rejected in zip(args.files, rejections, strict=True):
                 _print_report(path, IngestReport(rejected=rejected), " (nothing stored: --strict)")
@@ -117,7 +120,7 @@ def run_ingest(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     any_rejected = False
     for path, records in zip(args.files, streams, strict=True):
-        report = _ingest_file(engine, path, records, args.strict)
+        report = _ingest_file(engine, path, records, args.strict, args.gold)
         _print_report(path, report, "")
         any_rejected = any_rejected or bool(report.rejected)
     return EXIT_REJECTED if any_rejected else 0
@@ -135,7 +138,9 @@ def _open_record_files(paths: list[str]) -> list[Iterator[RawRecord]] | None:
     return streams
 
 
-def _ingest_file(engine: Engine, path: str, records: Iterator[RawRecord], strict: bool) -> IngestReport:
+def _ingest_file(
+    engine: Engine, path: str, records: Iterator[RawRecord], strict: bool, gold: bool = False
+) -> IngestReport:
     """Ingest one file; a failure part-way says how much of it the committed batches stored."""
     stored = ["nothing"]
 
@@ -143,7 +148,7 @@ def _ingest_file(engine: Engine, path: str, records: Iterator[RawRecord], strict
         stored[0] = f"{report.accepted} accepted, {report.duplicates} duplicate"
 
     try:
-        return ingest_records(engine, cli_actor(), records, strict=strict, on_commit=note)
+        return ingest_records(engine, cli_actor(), records, strict=strict, on_commit=note, gold=gold)
     except OSError as error:
         raise WorkbenchError(f"cannot read {path}: {_reason(error)}; stored before: {stored[0]}") from None
     except OperationalError as error:

@@ -6,8 +6,13 @@ from typing import Any
 
 from cli.database import open_database
 from review.actors import cli_actor
+from review.alert_sender import HttpAlertSender
+from review.alerts import AlertOverview, alert_overview, raise_alerts
+from review.clock import isoformat_utc, utcnow
+from review.errors import WorkbenchError
 from review.export import since_from_iso
 from review.metrics_summary import ScopeMetrics, metrics_summary, summary_as_json
+from review.settings import SettingsError, get_alert_settings
 from review.statistics import Proportion
 
 
@@ -21,15 +26,42 @@ def register(commands: Any) -> None:
 
 def run_metrics(args: argparse.Namespace) -> int:
     """Print the figures per source, task and model version, then in total."""
-    summary = metrics_summary(open_database(), cli_actor(), since=since_from_iso(args.since))
+    engine = open_database()
+    summary = metrics_summary(engine, cli_actor(), since=since_from_iso(args.since))
+    alerts = _evaluate_alerts(engine)
     if args.json:
-        print(json.dumps(summary_as_json(summary), indent=2))
+        print(json.dumps({**summary_as_json(summary), "alerts": alerts_as_json(alerts)}, indent=2))
         return 0
     print(f"taken at {summary.taken_at:%Y-%m-%d %H:%M:%S} UTC"
           + (f", decisions since {summary.since.isoformat()}" if summary.since else ""))
     for scope in [*summary.scopes, summary.total]:
         _print_scope(scope)
+    print("alerts now: " + ("; ".join(c.text for c in alerts.conditions) or "none"))
     return 0
+
+
+def _evaluate_alerts(engine: Any) -> AlertOverview:
+    """Raise (post) what is due, as the server does every minute, then read conditions and recent alerts."""
+    try:
+        get_alert_settings()
+    except SettingsError as error:
+        raise WorkbenchError(str(error)) from None
+    sender = HttpAlertSender()
+    try:
+        raise_alerts(engine, utcnow(), sender)
+    finally:
+        sender.close()
+    return alert_overview(engine, cli_actor())
+
+
+def alerts_as_json(overview: AlertOverview) -> dict[str, Any]:
+    """Current alert conditions and recent alerts as plain JSON values."""
+    return {
+        "conditions": [{"condition": c.key, "text": c.text} for c in overview.conditions],
+        "recent": [{"condition": a.condition, "text": a.text, "raised_at": isoformat_utc(a.raised_at),
+                    "sent_at": isoformat_utc(a.sent_at), "delivery_error": a.delivery_error}
+                   for a in overview.recent],
+    }
 
 
 def _print_scope(scope: ScopeMetrics) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from review.actors import Actor
 from review.audit import AuditAction, append_audit
@@ -14,14 +15,15 @@ from review.enums import OUTCOME_OF_ACTION, Action, ItemState, Outcome
 from review.errors import InvalidRequest, NotFound, PermissionDenied
 from review.feed import is_final_decision
 from review.permissions import Permission, require
+from review.policy_scope import get_effective_policy
 from review.queue import ensure_lease, release_lease, review_round_of
 from review.records import check_json_value, check_text
+from review.reviewer_agreement import same_answer
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
 from storage.models import Decision, Item
-from storage.repositories.decisions import lock_decision_order
+from storage.repositories.decisions import get_decision_of_round, lock_decision_order
 from storage.repositories.items import get_item_for_update
-from storage.repositories.policies import get_effective_policy
 
 MAX_RATIONALE_LENGTH = 10_000
 
@@ -64,6 +66,11 @@ def decide(
         _check_request(request, item, policy.reason_codes)
         decision = _decision_row(actor, item, request, now)
         decision.review_round = review_round_of(item)
+        adjudicate = _disagrees_with_first_review(session, item, decision)
+        if adjudicate:
+            # Two reviews that disagree need a third decision, a senior's: the item's settling
+            # rule (review_round = reviews_required) then makes neither review final.
+            item.reviews_required = 3
         lock_decision_order(session=session)
         session.add(decision)
         _apply_to_item(item, decision, actor, now)
@@ -76,7 +83,7 @@ def decide(
             session, actor, AuditAction.ITEM_ESCALATED if escalated else AuditAction.ITEM_DECIDED,
             f"item:{item.id}",
             {"decision_id": decision.id, "outcome": decision.outcome,
-             "reason_code": decision.reason_code},
+             "reason_code": decision.reason_code, **({"adjudication": True} if adjudicate else {})},
             now,
         )
         result = DecisionResult(decision.id, item.id, Outcome(decision.outcome), ItemState(item.state))
@@ -88,12 +95,13 @@ def _check_may_decide(actor: Actor, item: Item, action: Action) -> None:
     # Four eyes: whoever made the first of two reviews settles the item in no queue.
     if item.first_reviewer is not None and item.first_reviewer == actor.identity:
         raise PermissionDenied("the second review must be made by someone else")
-    if item.state == ItemState.ESCALATED:
+    if item.state in (ItemState.ESCALATED, ItemState.ADJUDICATION):
         require(actor, Permission.DECIDE_ESCALATIONS)
+        # An adjudication's `escalated_by` is its second reviewer: neither reviewer settles it.
         if item.escalated_by == actor.identity:
-            raise PermissionDenied("nobody may clear an item they escalated themselves")
+            raise PermissionDenied("nobody may clear an item they escalated or reviewed themselves")
         if action is Action.ESCALATE:
-            raise InvalidRequest("this item is escalated already", field="action")
+            raise InvalidRequest("this item is with the seniors already", field="action")
     elif item.state != ItemState.PENDING:
         raise InvalidRequest(f"item {item.id} is {item.state} and cannot be decided")
 
@@ -157,6 +165,18 @@ def _check_rationale(request: DecisionRequest) -> None:
     check_text("rationale", request.rationale)
 
 
+def _disagrees_with_first_review(session: Session, item: Item, decision: Decision) -> bool:
+    """Whether a second independent review disagrees with the first: another outcome, or two
+    edits with different corrected outputs (compared as canonical JSON)."""
+    if decision.review_round != 2 or decision.outcome == Outcome.ESCALATED:
+        return False
+    assert item.id is not None
+    first = get_decision_of_round(session=session, item_id=item.id, review_round=1)
+    if first is None:
+        return False
+    return not same_answer(first.outcome, first.output_after, decision.outcome, decision.output_after)
+
+
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
@@ -184,6 +204,10 @@ def _apply_to_item(item: Item, decision: Decision, actor: Actor, now: datetime) 
     """Derive the item's state from its new decision and release the lease."""
     if decision.outcome == Outcome.ESCALATED:
         item.state = ItemState.ESCALATED
+        item.escalated_by = actor.identity
+    elif item.reviews_required == 3 and decision.review_round == 2:
+        # The reviews disagree: to the seniors' queue, never to either reviewer.
+        item.state = ItemState.ADJUDICATION
         item.escalated_by = actor.identity
     elif not is_final_decision(decision, item):
         # The first of two reviews: back to the queue for someone else, who sees the AI's output.

@@ -16,12 +16,12 @@ from review.enums import ItemState, Outcome, Role, Route
 from review.ingest import item_row
 from review.permissions import Permission, require
 from review.policies import PolicyChange, set_policy
+from review.policy_scope import get_effective_policy
 from review.records import validate_record
 from review.roles import grant_role
 from storage.engine import reading, writing
 from storage.models import Decision, Policy
 from storage.repositories.items import count_items, insert_new_items
-from storage.repositories.policies import get_effective_policy
 
 DEMO_USERS = {
     "reviewer@example.com": Role.REVIEWER,
@@ -127,6 +127,15 @@ def _history(rng: random.Random, row: dict[str, Any], now: datetime) -> list[dic
         decided_at += timedelta(minutes=rng.uniform(5, 120))
     if row["first_reviewer"]:
         final = _second_review(rng, row, history[-1], decider, decided_at)
+        if final["outcome"] != history[-1]["outcome"]:
+            # The two disagree: someone senior who made neither review adjudicates (round 3).
+            history.append(final)
+            row["reviews_required"], row["escalated_by"] = 3, decider
+            reviewers = {row["first_reviewer"], decider}
+            senior = "senior@example.com" if "senior@example.com" not in reviewers else "lead@example.com"
+            decided_at += timedelta(minutes=rng.uniform(10, 240))
+            final = _final(rng, row, senior, decided_at, escalated=False)
+            final["review_round"] = 3
     else:
         final = _final(rng, row, decider, decided_at, escalated=bool(history))
     history.append(final)

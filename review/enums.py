@@ -16,6 +16,8 @@ class ItemState(StrEnum):
 
     PENDING = "pending"
     ESCALATED = "escalated"
+    # Two independent reviews disagreed: a senior who made neither settles the item.
+    ADJUDICATION = "adjudication"
     DECIDED = "decided"
     AUTO_APPROVED = "auto_approved"
 
@@ -65,7 +67,7 @@ PRIORITY_OF_IMPACT: dict[Impact | None, int] = {
 
 
 class Queue(StrEnum):
-    """The two queues people work: first review, and escalations for seniors."""
+    """The two queues people work: first review, and escalations (and adjudications) for seniors."""
 
     REVIEW = "review"
     ESCALATIONS = "escalations"

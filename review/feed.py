@@ -65,19 +65,24 @@ def read_decision_feed(
     return decisions, (decisions[-1]["id"] if decisions else after)
 
 
-def is_first_of_two_reviews(decision: Decision, item: Item) -> bool:
-    """Whether a decision is the first of two independent reviews (it does not settle the item)."""
+def is_unsettled_review(decision: Decision, item: Item) -> bool:
+    """Whether a decision is an independent review that does not settle its item: the first of
+    two, or either of two that disagreed (a senior's adjudication, round 3, settles those)."""
     return (
-        item.reviews_required == 2
-        and decision.review_round == 1
+        item.reviews_required > 1
+        and decision.review_round != item.reviews_required
         and not decision.escalated
         and decision.outcome != Outcome.ESCALATED
     )
 
 
 def is_final_decision(decision: Decision, item: Item) -> bool:
-    """Whether a decision settles its item: not an escalation, nor the first of two reviews."""
-    return decision.outcome != Outcome.ESCALATED and not is_first_of_two_reviews(decision, item)
+    """Whether a decision settles its item: not an escalation, nor an unsettled independent review.
+
+    The same rule as `settles_its_item` (SQLAlchemy) and `_HUMAN` in snapshot_metrics (DuckDB):
+    reviews_required = 1 OR review_round = reviews_required OR escalated.
+    """
+    return decision.outcome != Outcome.ESCALATED and not is_unsettled_review(decision, item)
 
 
 def decision_payload(decision: Decision, item: Item) -> dict[str, Any]:
@@ -117,8 +122,9 @@ def item_status(
     source, external_id = normalise_key(source), normalise_key(external_id)  # stored in NFC
     with reading(engine) as session:
         item = get_item_by_external_id(session=session, source=source, external_id=external_id)
-        # Another source's item answers exactly like a missing one, so a token learns nothing of it.
-        if item is None or item.id is None or not can_reach_source(actor, item.source):
+        # Another source's item answers exactly like a missing one, so a token learns nothing of it;
+        # so does a gold item, whose decisions are never sent upstream.
+        if item is None or item.id is None or not can_reach_source(actor, item.source) or item.gold:
             raise NotFound(f"no item {external_id[:200]!r} from source {source[:200]!r}")
         latest = get_latest_decision(session=session, item_id=item.id)
         held = item.lease_expires_at is not None and item.lease_expires_at > now

@@ -14,22 +14,24 @@ from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.enums import PRIORITY_OF_IMPACT, ItemState, Outcome, Route
 from review.errors import InvalidRequest
+from review.gold import with_gold_answer
 from review.permissions import Permission, can_reach_source, require
 from review.policies import rules_of
+from review.policy_scope import get_effective_policy
 from review.record_files import RawRecord
 from review.records import Record, validate_record
-from review.routing import route_record
+from review.routing import RoutingDecision, route_record
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
 from storage.models import Decision, Policy, table_of
 from storage.repositories.decisions import list_decisions_with_items, lock_decision_order
 from storage.repositories.items import insert_new_items, list_existing_keys
-from storage.repositories.policies import get_effective_policy
 from storage.repositories.webhooks import has_active_webhooks
 
 # Records per transaction: a concurrent writer (a claim, a decision) waits for one batch at most,
 # never for a whole file (on SQLite, where writers take turns, a long ingest would starve them).
 BATCH_SIZE = 1000
+GOLD_ROUTING = RoutingDecision(Route.REVIEW, "gold item (known answer)")
 
 
 @dataclass(frozen=True)
@@ -58,16 +60,18 @@ def ingest_records(
     strict: bool = False,
     received_at: datetime | None = None,
     on_commit: Callable[[IngestReport], None] | None = None,
+    gold: bool = False,
 ) -> IngestReport:
     """Validate, route and store records; with `strict`, store nothing unless every one is valid.
 
     Each batch of records is stored and audited in a transaction of its own, so a failure (a
     full disk) leaves the batches before it stored whole and the rest untouched; `on_commit` hears
-    the running report after each commit.
+    the running report after each commit. With `gold`, every record must carry a gold answer
+    (review/gold.py) and goes to review; only leads and admins add gold items.
     """
-    require(actor, Permission.INGEST)
+    require(actor, Permission.ADD_GOLD_ITEMS if gold else Permission.INGEST)
     report = IngestReport()
-    valid = _validated(raw_records, report, actor)
+    valid = _validated(raw_records, report, actor, gold)
     if strict:
         records = list(valid)
         if report.rejected:
@@ -96,23 +100,24 @@ def _add_counts(report: IngestReport, part: IngestReport) -> None:
         report.routes[route] = report.routes.get(route, 0) + routed
 
 
-def find_rejections(raw_records: Iterable[RawRecord]) -> list[Rejection]:
+def find_rejections(raw_records: Iterable[RawRecord], gold: bool = False) -> list[Rejection]:
     """The records `ingest_records` would reject as invalid, found without the database."""
     report = IngestReport()
-    for _record in _validated(raw_records, report, None):
+    for _record in _validated(raw_records, report, None, gold):
         pass
     return report.rejected
 
 
 def _validated(
-    raw_records: Iterable[RawRecord], report: IngestReport, actor: Actor | None
+    raw_records: Iterable[RawRecord], report: IngestReport, actor: Actor | None, gold: bool = False
 ) -> Iterator[Record]:
     for raw in raw_records:
         if raw.error is not None:
             report.rejected.append(Rejection(raw.line, raw.error))
             continue
         try:
-            yield _writable(validate_record(raw.value), actor)
+            record = validate_record(raw.value, gold=gold)
+            yield _writable(with_gold_answer(record, raw.value) if gold else record, actor)
         except InvalidRequest as error:
             report.rejected.append(Rejection(raw.line, str(error), error.field))
 
@@ -197,7 +202,8 @@ def _deliver_upstream(session: Session, decision_ids: list[int], now: datetime) 
 
 def item_row(record: Record, policy: Policy, received_at: datetime) -> dict[str, Any]:
     """The item row for a routed record."""
-    routing = route_record(record, rules_of(policy))
+    # A gold item must reach a person: it is never auto-approved, sampled or sent to a second review.
+    routing = GOLD_ROUTING if record.gold is not None else route_record(record, rules_of(policy))
     auto = routing.route is Route.AUTO
     return {
         "source": record.source,
@@ -220,6 +226,7 @@ def item_row(record: Record, policy: Policy, received_at: datetime) -> dict[str,
         "escalated_by": None,
         "reviews_required": routing.reviews_required,
         "first_reviewer": None,
+        "gold": record.gold,
     }
 
 

@@ -22,6 +22,7 @@ class Permission(StrEnum):
     READ_DECISIONS = "read the decision feed"
     READ_ITEM_STATUS = "read item states"
     MANAGE_WEBHOOKS = "manage webhooks"
+    ADD_GOLD_ITEMS = "add gold items"
 
 
 # Roles build on each other: a senior is also a reviewer, a lead also a senior. `data` stands
@@ -35,6 +36,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.DECIDE_ESCALATIONS,
             Permission.VIEW_DASHBOARD,
             Permission.MANAGE_POLICY,
+            Permission.ADD_GOLD_ITEMS,
         }
     ),
     Role.DATA: frozenset({Permission.EXPORT}),

@@ -13,18 +13,19 @@ from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.errors import InvalidRequest
 from review.permissions import Permission, require
+from review.policy_scope import get_governing_policy, governing_in
 from review.records import MAX_NAME_LENGTH, check_text
 from review.routing import PolicyRules
 from storage.engine import reading, writing
 from storage.models import Policy
 from storage.repositories.policies import (
     DEFAULT_SCOPE,
-    get_effective_policy,
     get_latest_policy,
     list_latest_policies,
 )
 
 REASON_CODE_MAX_LENGTH = 100
+CHANGE_REASON_MAX_LENGTH = 500
 MAX_SLA_MINUTES = 60 * 24 * 90
 T = TypeVar("T")
 
@@ -43,6 +44,13 @@ class PolicyChange:
     sla_minutes_low: int | None = None
     second_review_rate: float | None = None
     four_eyes_high_impact: bool | None = None
+    # Reviewers see the model's confidence: their decisions on audit samples are then not blind.
+    show_confidence: bool | None = None
+    # Why: stored with the version and its audit entry; required to pause or resume.
+    reason: str | None = None
+    # The guardrail's target error rate (0 < target < 1); `clear_error_target` removes it.
+    error_target: float | None = None
+    clear_error_target: bool = False
 
 
 def rules_of(policy: Policy) -> PolicyRules:
@@ -71,10 +79,9 @@ def sla_cutoffs(
 ) -> dict[tuple[str, str, str | None], datetime]:
     """Per waiting (source, task, impact), the receive time before which it is past its SLA."""
     policies = {(p.source, p.task): p for p in list_latest_policies(session=session)}
-    default = policies[(DEFAULT_SCOPE, DEFAULT_SCOPE)]
     return {
         (source, task, impact): now - timedelta(
-            minutes=sla_minutes_for(policies.get((source, task), default), impact)
+            minutes=sla_minutes_for(governing_in(policies, source, task).settings, impact)
         )
         for source, task, impact in groups
     }
@@ -94,7 +101,9 @@ def set_policy(
     require(actor, Permission.MANAGE_POLICY)
     _validate_change(source, task, change)
     with writing(engine) as session:
-        current = get_effective_policy(session=session, source=source, task=task)
+        # Settings start from the level that governs this scope now; a pause never carries over
+        # from a broader level, which keeps its own pause (any paused level pauses routing).
+        current = get_governing_policy(session=session, source=source, task=task).settings
         own = get_latest_policy(session=session, source=source, task=task)
         codes = list(current.reason_codes)
         codes += [code for code in change.add_reason_codes if code not in codes]
@@ -104,7 +113,7 @@ def set_policy(
             version=(own.version + 1) if own else 1,
             threshold=_pick(change.threshold, current.threshold),
             audit_rate=_pick(change.audit_rate, current.audit_rate),
-            paused=_pick(change.paused, current.paused),
+            paused=_pick(change.paused, own.paused if own else False),
             reason_codes=codes,
             guidelines=_pick(change.guidelines, current.guidelines),
             sla_minutes_high=_pick(change.sla_minutes_high, current.sla_minutes_high),
@@ -112,6 +121,10 @@ def set_policy(
             sla_minutes_low=_pick(change.sla_minutes_low, current.sla_minutes_low),
             second_review_rate=_pick(change.second_review_rate, current.second_review_rate),
             four_eyes_high_impact=_pick(change.four_eyes_high_impact, current.four_eyes_high_impact),
+            show_confidence=_pick(change.show_confidence, current.show_confidence),
+            error_target=None if change.clear_error_target else _pick(change.error_target,
+                                                                       current.error_target),
+            change_reason=change.reason.strip() if change.reason else None,
             author=actor.identity,
             created_at=utcnow(),
         )
@@ -123,6 +136,8 @@ def set_policy(
             "reason_codes": policy.reason_codes, "sla_minutes": sla_minutes_of(policy),
             "second_review_rate": policy.second_review_rate,
             "four_eyes_high_impact": policy.four_eyes_high_impact,
+            "show_confidence": policy.show_confidence,
+            "error_target": policy.error_target, "reason": policy.change_reason,
         })
         session.commit()
         return policy
@@ -156,8 +171,13 @@ def _validate_change(source: str, task: str, change: PolicyChange) -> None:
         check_text(name, value)
     if change.guidelines is not None:
         check_text("guidelines", change.guidelines)
-    if (source == DEFAULT_SCOPE) != (task == DEFAULT_SCOPE):
-        raise InvalidRequest("the default policy is set with both --source '*' and --task '*'")
+    if source == DEFAULT_SCOPE and task != DEFAULT_SCOPE:
+        raise InvalidRequest("a task's policy needs a source: every source is --source '*' --task '*'")
+    _validate_reason(change)
+    target = change.error_target
+    if target is not None and not (math.isfinite(target) and 0 < target < 1):
+        raise InvalidRequest(f"'error_target' must be above 0 and below 1, got {target}",
+                             field="error_target")
     rates: tuple[tuple[str, float | None], ...] = (
         ("threshold", change.threshold), ("audit_rate", change.audit_rate),
         ("second_review_rate", change.second_review_rate),
@@ -173,3 +193,14 @@ def _validate_change(source: str, task: str, change: PolicyChange) -> None:
                 f"reason code {code[:50]!r} must be 1 to {REASON_CODE_MAX_LENGTH} characters",
                 field="reason_code",
             )
+
+
+def _validate_reason(change: PolicyChange) -> None:
+    reason = (change.reason or "").strip()
+    if change.paused is not None and not reason:
+        raise InvalidRequest("pausing or resuming automation needs a reason", field="reason")
+    if change.reason is not None:
+        check_text("reason", change.reason)
+        if len(reason) > CHANGE_REASON_MAX_LENGTH:
+            raise InvalidRequest(f"the reason is longer than {CHANGE_REASON_MAX_LENGTH} characters",
+                                 field="reason")

@@ -1,7 +1,7 @@
 """Claiming work: short transactions that set a lease; no lock is held while a person reads."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 from review.actors import Actor
 from review.audit import AuditAction, append_audit
 from review.clock import utcnow
-from review.enums import ItemState, Outcome, Queue, Route
+from review.enums import ItemState, Outcome, Queue
 from review.errors import LeaseLost
 from review.permissions import Permission, require
 from review.policies import sla_minutes_for
-from review.routing import reason_shown_to_reviewer
+from review.policy_scope import get_effective_policy
 from storage.engine import reading, writing
 from storage.models import Decision, Item
 from storage.repositories.items import (
@@ -23,11 +23,14 @@ from storage.repositories.items import (
     get_item_for_update,
     get_next_claimable_item,
 )
-from storage.repositories.policies import get_effective_policy
 
 LEASE_DURATION = timedelta(minutes=10)
 
-_STATE_OF_QUEUE = {Queue.REVIEW: ItemState.PENDING, Queue.ESCALATIONS: ItemState.ESCALATED}
+# Seniors work escalations and adjudications (two independent reviews that disagreed) alike.
+_STATES_OF_QUEUE: dict[Queue, tuple[str, ...]] = {
+    Queue.REVIEW: (ItemState.PENDING.value,),
+    Queue.ESCALATIONS: (ItemState.ESCALATED.value, ItemState.ADJUDICATION.value),
+}
 _PERMISSION_OF_QUEUE = {
     Queue.REVIEW: Permission.REVIEW,
     Queue.ESCALATIONS: Permission.DECIDE_ESCALATIONS,
@@ -41,6 +44,19 @@ class Escalation:
     by: str
     reason_code: str | None
     rationale: str | None
+
+
+@dataclass(frozen=True)
+class PriorDecision:
+    """One of the two independent reviews a senior adjudicates: who decided what, and why."""
+
+    review_round: int
+    reviewer: str
+    outcome: str
+    reason_code: str | None
+    rationale: str | None
+    # The corrected output of an edit; None for an approval or a rejection.
+    output: Any
 
 
 @dataclass(frozen=True)
@@ -59,15 +75,19 @@ class HeldItem:
     model_version: str | None
     input: Any
     output: Any
+    # The model's confidence only when the item's policy opts in (`show_confidence`), else None.
+    # Route and routing reason are never here: an audit sample must look like any other item,
+    # or reviewers who know it was auto-approvable judge it differently and bias the error rate.
     confidence: float | None
     impact: str | None
-    routing_reason: str
     guidelines: str
     reason_codes: list[str]
     escalation: Escalation | None
     # 2 when this is the second of two independent reviews (the first reviewer's decision is
     # deliberately not shown: the second person judges the AI output on its own).
     review_round: int = 1
+    # An adjudication (round 3) shows both independent reviews that disagreed; empty otherwise.
+    prior_decisions: list[PriorDecision] = field(default_factory=list)
 
 
 def claim_next(
@@ -76,12 +96,13 @@ def claim_next(
     """Lease the next item of `queue` to the actor (or return the one they hold); None if empty."""
     require(actor, permission_of_queue(queue))
     now = now or utcnow()
-    state = state_of_queue(queue)
+    state = states_of_queue(queue)
     with writing(engine) as session:
         item = get_held_item(session=session, holder=actor.identity, state=state, now=now)
         if item is None:
-            # Nobody clears their own escalation, so a senior never sees items they escalated;
-            # and whoever made the first of two reviews never gets the item again, in either queue.
+            # Nobody clears their own escalation, so a senior never sees items they escalated (nor
+            # adjudicates a disagreement they made the second review of: `escalated_by`); and
+            # whoever made the first of two reviews never gets the item again, in either queue.
             escalations = queue is Queue.ESCALATIONS
             item = get_next_claimable_item(
                 session=session, state=state, now=now,
@@ -107,7 +128,7 @@ def held_item(
     require(actor, permission_of_queue(queue))
     with reading(engine) as session:
         item = get_held_item(
-            session=session, holder=actor.identity, state=state_of_queue(queue), now=now or utcnow()
+            session=session, holder=actor.identity, state=states_of_queue(queue), now=now or utcnow()
         )
         return None if item is None else _held_item(session, item)
 
@@ -141,9 +162,9 @@ def permission_of_queue(queue: Queue) -> Permission:
     return _PERMISSION_OF_QUEUE[queue]
 
 
-def state_of_queue(queue: Queue) -> ItemState:
-    """The state of the items waiting in `queue`."""
-    return _STATE_OF_QUEUE[queue]
+def states_of_queue(queue: Queue) -> tuple[str, ...]:
+    """The states of the items waiting in `queue`."""
+    return _STATES_OF_QUEUE[queue]
 
 
 def ensure_lease(item: Item | None, actor: Actor, lease_id: str, now: datetime) -> None:
@@ -155,7 +176,10 @@ def ensure_lease(item: Item | None, actor: Actor, lease_id: str, now: datetime) 
 
 
 def review_round_of(item: Item) -> int:
-    """The round the next decision on a waiting item belongs to: 2 once a first review is in."""
+    """The round the next decision on a waiting item belongs to: 2 once a first review is in,
+    3 for a senior's adjudication of two reviews that disagreed."""
+    if item.state == ItemState.ADJUDICATION:
+        return 3
     return 2 if item.state == ItemState.PENDING and item.first_reviewer is not None else 1
 
 
@@ -171,8 +195,6 @@ def _held_item(session: Session, item: Item) -> HeldItem:
     # Guidelines and reason codes come from the policy in force now, not the one that routed
     # the item: a lead's new reason code must be usable on items already waiting.
     policy = get_effective_policy(session=session, source=item.source, task=item.task)
-    review_round = review_round_of(item)
-    reason = reason_shown_to_reviewer(Route(item.route), item.route_reason)
     return HeldItem(
         item_id=item.id,
         lease_id=item.lease_id,
@@ -185,13 +207,13 @@ def _held_item(session: Session, item: Item) -> HeldItem:
         model_version=item.model_version,
         input=item.input,
         output=item.output,
-        confidence=item.confidence,
+        confidence=item.confidence if policy.show_confidence else None,
         impact=item.impact,
-        routing_reason=f"{reason}; second, independent review" if review_round == 2 else reason,
         guidelines=policy.guidelines,
         reason_codes=list(policy.reason_codes),
         escalation=_escalation_of(session, item),
-        review_round=review_round,
+        review_round=review_round_of(item),
+        prior_decisions=_prior_decisions_of(session, item),
     )
 
 
@@ -208,3 +230,20 @@ def _escalation_of(session: Session, item: Item) -> Escalation | None:
     if decision is None or decision.reviewer is None:
         return None
     return Escalation(decision.reviewer, decision.reason_code, decision.rationale)
+
+
+def _prior_decisions_of(session: Session, item: Item) -> list[PriorDecision]:
+    if item.state != ItemState.ADJUDICATION:
+        return []
+    statement = (
+        select(Decision)
+        .where(Decision.item_id == item.id, col(Decision.review_round).in_((1, 2)),
+               Decision.outcome != Outcome.ESCALATED, col(Decision.escalated).is_(False))
+        .order_by(col(Decision.id))
+    )
+    return [
+        PriorDecision(decision.review_round, decision.reviewer or "", decision.outcome,
+                      decision.reason_code, decision.rationale,
+                      decision.output_after if decision.outcome == Outcome.EDITED else None)
+        for decision in session.exec(statement)
+    ]

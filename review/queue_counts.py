@@ -10,7 +10,7 @@ from review.clock import utcnow
 from review.enums import Queue
 from review.permissions import require
 from review.policies import sla_cutoffs
-from review.queue import permission_of_queue, state_of_queue
+from review.queue import permission_of_queue, states_of_queue
 from storage.engine import reading
 from storage.repositories.stats import (
     count_items_in_state_by_sla_group,
@@ -30,7 +30,7 @@ def queue_counts(engine: Engine, actor: Actor, queue: Queue, now: datetime | Non
     """How many items wait in `queue` now, and how many of them are past their policy's SLA."""
     require(actor, permission_of_queue(queue))
     now = now or utcnow()
-    state = state_of_queue(queue).value
+    state = states_of_queue(queue)
     with reading(engine) as session:
         groups = count_items_in_state_by_sla_group(session=session, state=state)
         cutoffs = sla_cutoffs(session, {(source, task, impact) for source, task, impact, _ in groups}, now)

@@ -12,7 +12,7 @@ from typing import IO, Any
 DEFAULT_MAX_RECORD_BYTES = 1_000_000
 # Python's own limit on int() (a guard against quadratic-time conversion); ours to name in messages.
 MAX_INTEGER_DIGITS = 4300
-_JSON_TEXT_COLUMNS = ("input", "output", "tags", "metadata")
+_JSON_TEXT_COLUMNS = ("input", "output", "tags", "metadata", "gold")
 _CHUNK = 1 << 16
 # Matching only from the start of a run of digits keeps the search linear in the text's length.
 _LONG_NUMBER = re.compile(rf"(?<!\d)-?\d{{{MAX_INTEGER_DIGITS + 1},}}")

@@ -36,6 +36,8 @@ class Record:
     impact: Impact | None
     tags: list[str] | None
     metadata: dict[str, Any] | None
+    # A gold item's known answer (review/gold.py); only `ingest --gold` sets it.
+    gold: dict[str, Any] | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -43,13 +45,20 @@ class Record:
         return (self.source, self.external_id)
 
 
-def validate_record(raw: Any) -> Record:
-    """Check `raw` against the contract; raise `InvalidRequest` naming the first field at fault."""
+def validate_record(raw: Any, gold: bool = False) -> Record:
+    """Check `raw` against the contract; raise `InvalidRequest` naming the first field at fault.
+
+    With `gold`, the record may carry a `gold` answer (checked by review/gold.py); without, a
+    `gold` field is refused, so an upstream system cannot plant the answers reviewers are scored by.
+    """
     if not isinstance(raw, dict):
         raise InvalidRequest(f"a record must be a JSON object, not {_json_kind(raw)}")
     if isinstance(raw, RepeatedKeys):
         raise InvalidRequest(_repeated_key_message(raw.key, "the record"), field=_printable(raw.key))
-    unknown = sorted(set(raw) - _KNOWN_FIELDS)
+    if "gold" in raw and not gold:
+        raise InvalidRequest("'gold' is accepted only from a gold file (`workbench ingest --gold`, or a "
+                             "lead's gold upload), never from upstream records", field="gold")
+    unknown = sorted(set(raw) - _KNOWN_FIELDS - ({"gold"} if gold else set()))
     if unknown:
         # The name is the sender's text and may hold anything, even a lone surrogate, which
         # no terminal or JSON response can carry: escape what is not valid Unicode.

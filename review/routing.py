@@ -68,9 +68,3 @@ def _route(record: Record, rules: PolicyRules) -> RoutingDecision:
         Route.AUTO, f"confidence {record.confidence:g} at or above threshold {rules.threshold:g}"
     )
 
-
-def reason_shown_to_reviewer(route: Route, reason: str) -> str:
-    """The routing reason a reviewer sees: audit samples look like any other review, to avoid bias."""
-    if route is Route.AUDIT:
-        return "routine quality review"
-    return reason

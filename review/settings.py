@@ -116,3 +116,35 @@ def environment_flag(name: str, environ: Mapping[str, str] = os.environ) -> bool
     if value in ("", "0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be 1 or 0 (true/false), not {value!r}")
+
+
+ALERT_URL_VARIABLE = "WORKBENCH_ALERT_URL"
+ALERT_QUEUE_DEPTH_VARIABLE = "WORKBENCH_ALERT_QUEUE_DEPTH"
+DEFAULT_ALERT_QUEUE_DEPTH = 500
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Where alerts go (None: recorded and shown, not posted) and the queue depth that raises one."""
+
+    url: str | None = None
+    queue_depth: int = DEFAULT_ALERT_QUEUE_DEPTH
+
+
+def load_alert_settings(environ: Mapping[str, str] = os.environ) -> AlertSettings:
+    """Read `WORKBENCH_ALERT_URL` and `WORKBENCH_ALERT_QUEUE_DEPTH` now; SettingsError names a bad one."""
+    raw_depth = environ.get(ALERT_QUEUE_DEPTH_VARIABLE, "").strip()
+    try:
+        depth = int(raw_depth) if raw_depth else DEFAULT_ALERT_QUEUE_DEPTH
+    except ValueError:
+        raise SettingsError(
+            f"{ALERT_QUEUE_DEPTH_VARIABLE} must be a whole number, not {raw_depth!r}") from None
+    if depth < 1:
+        raise SettingsError(f"{ALERT_QUEUE_DEPTH_VARIABLE} must be at least 1, not {depth}")
+    return AlertSettings(url=environ.get(ALERT_URL_VARIABLE, "").strip() or None, queue_depth=depth)
+
+
+@cache
+def get_alert_settings() -> AlertSettings:
+    """The alert settings of this process, read once."""
+    return load_alert_settings()

@@ -17,7 +17,7 @@ from review.actors import Actor
 from review.audit import AuditAction, append_audit
 from review.clock import utcnow
 from review.errors import InvalidRequest
-from review.feed import decision_payload, is_first_of_two_reviews
+from review.feed import decision_payload, is_unsettled_review
 from review.permissions import Permission, require
 from review.webhook_targets import TargetRefused, check_url, mask_userinfo
 from storage.engine import reading, writing
@@ -100,11 +100,13 @@ def enqueue_deliveries(
 ) -> int:
     """Write outbox rows for decisions on items whose source has a webhook (caller's transaction).
 
-    The first of two independent reviews is not sent: upstream acts on what it receives, and
-    that review is not the item's decision (the second, or a senior's, is).
+    An independent review that does not settle its item (the first of two, or either of two that
+    disagreed) is not sent: upstream acts on what it receives, and that review is not the item's
+    decision (the agreeing second, a senior's adjudication, or a senior's on an escalation is).
+    Decisions on gold items are never sent: their answers were set by a lead, not the AI's output.
     """
     pairs = [(decision, item) for decision, item in decisions
-             if not is_first_of_two_reviews(decision, item)]
+             if not is_unsettled_review(decision, item) and item.gold is None]
     hooks = get_active_webhooks_by_source(session=session, sources={item.source for _, item in pairs})
     rows = [
         {"webhook_id": hooks[item.source].id, "decision_id": decision.id, "item_id": item.id,

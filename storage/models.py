@@ -95,7 +95,8 @@ class Item(SQLModel, table=True):
     claimed_at: datetime | None = None
     escalated_by: str | None = Field(default=None, max_length=320)
     decided_at: datetime | None = None
-    # 2 when two people must decide independently (four-eyes, or a second review of an audit).
+    # 2 when two people must decide independently (four-eyes, or a second review of an audit);
+    # 3 once their reviews disagreed and a senior adjudicates (the decision of round 3 settles).
     reviews_required: int = 1
     # Who made the first of two reviews; they may not make the second.
     first_reviewer: str | None = Field(default=None, max_length=320)

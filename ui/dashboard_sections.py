@@ -6,6 +6,10 @@ import streamlit as st
 from review.metrics import DashboardMetrics, earned_autonomy
 from ui import dashboard_charts as charts
 from ui.dashboard_data import format_rate
+from ui.dashboard_format import kappa_text, percent
+from ui.dashboard_gold import blindness
+from ui.dashboard_trend import choose_trend
+from ui.policy_prefill import offer_threshold
 
 
 def render_overrides(metrics: DashboardMetrics, period: str) -> None:
@@ -17,7 +21,7 @@ def render_overrides(metrics: DashboardMetrics, period: str) -> None:
     if not metrics.over_time:
         st.info("No human decisions in this period.")
         return
-    st.altair_chart(charts.override_trend(metrics.over_time, period), width="stretch")
+    st.altair_chart(charts.override_trend(choose_trend(metrics.over_time, period)), width="stretch")
     versions, tasks = st.columns(2)
     versions.altair_chart(charts.override_bars(metrics.by_model_version, "Model version"),
                           width="stretch")
@@ -37,9 +41,10 @@ def render_error_rates(metrics: DashboardMetrics) -> None:
         st.info("No audit sample has been reviewed in this period: nothing can be concluded yet.")
         return
     rows = [{"source": e.source, "task": e.task, "model_version": e.model_version,
-             "audit samples": e.rate.total, "errors": e.rate.successes, "error rate": e.rate.rate,
-             "95% low": e.rate.low, "95% high": e.rate.high,
-             "conclusion": "estimate" if e.rate.conclusive else "sample too small to conclude"}
+             "audit samples": e.rate.total, "errors": e.rate.successes, "error rate": percent(e.rate.rate),
+             "95% low": percent(e.rate.low), "95% high": percent(e.rate.high),
+             "conclusion": "estimate" if e.rate.conclusive else "sample too small to conclude",
+             "blind": blindness(e.source, e.task)}
             for e in metrics.error_rates]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
@@ -55,8 +60,8 @@ def render_autonomy(metrics: DashboardMetrics) -> None:
         st.info("No decisions on items with a confidence in this period.")
         return
     st.altair_chart(charts.band_chart(frame), width="stretch")
-    target = st.number_input("Target error rate", min_value=0.001, max_value=0.5, value=0.05, step=0.01,
-                             format="%.3f", key="dashboard_target_error")
+    target = st.number_input("Target error rate (%)", min_value=0.1, max_value=50.0, value=5.0, step=0.5,
+                             format="%.1f", key="dashboard_target_error") / 100
     autonomy = earned_autonomy(metrics, target)
     if autonomy.threshold is None or autonomy.estimate is None:
         st.warning(f"No confidence threshold keeps the error's upper 95% bound under {target:.1%} "
@@ -65,6 +70,7 @@ def render_autonomy(metrics: DashboardMetrics) -> None:
     st.success(f"Lowest safe threshold: {autonomy.threshold:.1f}. Error above it: "
                f"{format_rate(autonomy.estimate)}. It would have auto-approved about "
                f"{autonomy.items_per_day or 0:,.0f} items a day in this period.")
+    offer_threshold(autonomy.threshold)
 
 
 def render_agreement(metrics: DashboardMetrics) -> None:
@@ -73,8 +79,8 @@ def render_agreement(metrics: DashboardMetrics) -> None:
         st.info("No item was reviewed by two people in this period (four-eyes or second reviews "
                 "of audit samples, set in the routing policy).")
         return
-    st.dataframe(pd.DataFrame([{"task": a.task, "pairs": a.pairs, "agreement": a.percent,
-                                "Cohen's kappa": a.kappa} for a in metrics.agreement]), hide_index=True)
+    st.dataframe(pd.DataFrame([{"task": a.task, "pairs": a.pairs, "agreement": percent(a.percent),
+                                "Cohen's kappa": kappa_text(a)} for a in metrics.agreement]), hide_index=True)
 
 
 def render_queue_health(metrics: DashboardMetrics) -> None:
@@ -89,8 +95,12 @@ def render_queue_health(metrics: DashboardMetrics) -> None:
     if queue.throughput:
         st.altair_chart(charts.throughput_chart(queue.throughput), width="stretch")
     st.dataframe(pd.DataFrame([{"reviewer": t.reviewer, "decisions": t.decisions,
-                                "median seconds": t.median, "p90 seconds": t.p90}
+                                "median seconds": _seconds(t.median), "p90 seconds": _seconds(t.p90)}
                                for t in queue.review_times]), hide_index=True)
+
+
+def _seconds(value: float | None) -> int | None:
+    return None if value is None else round(value)
 
 
 def _percent(value: float | None) -> str:

@@ -16,6 +16,7 @@ from review.enums import Action, Queue
 from review.errors import InvalidRequest, LeaseLost, WorkbenchError
 from review.queue import HeldItem, claim_next
 from review.skips import skip_item
+from ui.adjudication_view import render_prior_decisions
 from ui.content_editor import edited_output, render_output_editor
 from ui.content_view import render_value
 from ui.deps import current_actor, get_engine
@@ -75,7 +76,9 @@ def _render_context(held: HeldItem, key: str) -> None:
 
 
 def _render_output(queue: Queue, held: HeldItem, key: str, work: QueueWork) -> None:
-    output, editor, changes = st.tabs(["AI output", "Corrected output", "Your edit"])
+    # An adjudication adds a tab with both disagreeing reviews.
+    adjudication = ["Both reviews"] if held.prior_decisions else []
+    output, editor, changes, *reviews = st.tabs(["AI output", "Corrected output", "Your edit", *adjudication])
     with output:
         render_value(held.output, f"review_pane_output_{key}")
     with editor:
@@ -84,6 +87,9 @@ def _render_output(queue: Queue, held: HeldItem, key: str, work: QueueWork) -> N
     with changes, st.container(key=f"review_pane_changes_{key}"):
         _render_changes(held, key)
         _button(queue, SHOW_CHANGES, key, "tertiary")
+    for tab in reviews:
+        with tab, st.container(key=f"review_pane_reviews_{key}"):
+            render_prior_decisions(held, key)
 
 
 def _render_changes(held: HeldItem, key: str) -> None:

@@ -85,6 +85,9 @@ def _render_item_header(held: HeldItem) -> None:
         st.text(f"{held.source} / {held.task}")
         st.text(f"model {held.model_version or 'unknown'}")
         st.text(f"impact {held.impact or 'unknown'}")
+        if held.confidence is not None:
+            # Only when the policy opts in: shown on every item of the policy, samples or not.
+            st.text(f"confidence {held.confidence:.2f}")
         st.text(f"waiting {duration(now - held.received_at)}")
         st.text(sla_text(held.sla_due_at, now))
 

@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, or_, text
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item
+from storage.repositories.gold import is_not_gold
 
 # Any constant works; it only has to be the same in every process.
 _DECISION_ORDER_LOCK = 0x5EB1E3
@@ -30,7 +31,8 @@ def list_decisions_after(
     statement = (
         select(Decision, Item)
         .join(Item, col(Item.id) == col(Decision.item_id))
-        .where(col(Decision.id) > after_id)
+        # Gold items are never sent upstream: filtered here, so the cursor still never skips.
+        .where(col(Decision.id) > after_id, is_not_gold())
         .order_by(col(Decision.id))
         .limit(limit)
     )
@@ -60,5 +62,22 @@ def get_latest_decision(*, session: Session, item_id: int) -> Decision | None:
 
 def settles_its_item() -> ColumnElement[bool]:
     """SQL for "this approve/edit/reject is its item's decision" (needs `item` joined): the first
-    of two independent reviews is not; the second, or a senior's on an escalation, is."""
-    return or_(col(Item.reviews_required) == 1, col(Decision.review_round) == 2, col(Decision.escalated))
+    of two independent reviews is not, nor either of two that disagreed (the item then needs 3
+    decisions); the agreeing second, a senior's adjudication (round 3), or one on an escalation is."""
+    return or_(
+        col(Item.reviews_required) == 1,
+        col(Decision.review_round) == col(Item.reviews_required),
+        col(Decision.escalated),
+    )
+
+
+def get_decision_of_round(*, session: Session, item_id: int, review_round: int) -> Decision | None:
+    """The newest approve/edit/reject of one review round on an item (escalations excluded)."""
+    statement = (
+        select(Decision)
+        .where(Decision.item_id == item_id, Decision.review_round == review_round,
+               Decision.outcome != "escalated", col(Decision.escalated).is_(False))
+        .order_by(col(Decision.id).desc())
+        .limit(1)
+    )
+    return session.exec(statement).first()

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item, Policy
 from storage.repositories.decisions import settles_its_item
+from storage.repositories.gold import is_not_gold
 
 FINAL_OUTCOMES = ("approved", "edited", "rejected")
 
@@ -57,6 +58,8 @@ def _filtered(statement: Any, filters: ExportFilter) -> Any:
         col(Decision.id) > filters.after_decision_id,
         col(Decision.outcome).in_(FINAL_OUTCOMES),
         settles_its_item(),
+        # Gold items' answers were set, not observed: they are never training data.
+        is_not_gold(),
     )
     if not filters.include_auto:
         statement = statement.where(col(Decision.reviewer).is_not(None))

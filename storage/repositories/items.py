@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, exists, func, insert, or_
+from sqlalchemy import ColumnElement, Engine, exists, func, insert, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -69,22 +69,31 @@ def get_item_by_external_id(*, session: Session, source: str, external_id: str) 
     return session.exec(statement).first()
 
 
-def get_held_item(*, session: Session, holder: str, state: str, now: datetime) -> Item | None:
-    """The item in `state` that `holder` has a live lease on, if any."""
+def state_is(state: str | tuple[str, ...]) -> ColumnElement[bool]:
+    """SQL for "the item is in `state`" (or in any of several states: a queue may serve more)."""
+    return col(Item.state).in_((state,) if isinstance(state, str) else state)
+
+
+def get_held_item(
+    *, session: Session, holder: str, state: str | tuple[str, ...], now: datetime
+) -> Item | None:
+    """The item in `state` (or any of them) that `holder` has a live lease on, if any."""
     statement = select(Item).where(
-        Item.state == state, Item.lease_holder == holder, col(Item.lease_expires_at) > now
+        state_is(state), Item.lease_holder == holder, col(Item.lease_expires_at) > now
     )
     return session.exec(statement.limit(1)).first()
 
 
 def get_next_claimable_item(
-    *, session: Session, state: str, now: datetime, exclude_escalated_by: str | None = None,
+    *, session: Session, state: str | tuple[str, ...], now: datetime,
+    exclude_escalated_by: str | None = None,
     exclude_first_reviewer: str | None = None, exclude_skipped_by: str | None = None,
 ) -> Item | None:
-    """The next free item in `state`: highest priority, then oldest; locked rows are skipped,
+    """The next free item in `state` (or any of them): highest priority, then oldest; locked rows
+    are skipped,
     and so are items `exclude_skipped_by` gave back less than their skip period ago."""
     statement = select(Item).where(
-        Item.state == state,
+        state_is(state),
         or_(col(Item.lease_expires_at).is_(None), col(Item.lease_expires_at) <= now),
     )
     if exclude_escalated_by is not None:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from storage.models import Decision, Item
 
-WAITING_STATES = ("pending", "escalated")
+WAITING_STATES = ("pending", "escalated", "adjudication")
 Rows = list[tuple[Any, ...]]
 
 

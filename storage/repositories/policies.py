@@ -19,14 +19,10 @@ def get_latest_policy(*, session: Session, source: str, task: str) -> Policy | N
     return session.exec(statement).first()
 
 
-def get_effective_policy(*, session: Session, source: str, task: str) -> Policy:
-    """The policy that governs (source, task): its own newest version, else the default's."""
-    policy = get_latest_policy(session=session, source=source, task=task)
-    if policy is None:
-        policy = get_latest_policy(session=session, source=DEFAULT_SCOPE, task=DEFAULT_SCOPE)
-    if policy is None:
-        raise LookupError("the default routing policy is missing; run `workbench init`")
-    return policy
+def list_policy_versions(*, session: Session) -> list[Policy]:
+    """Every version of every policy scope, by scope, oldest version first."""
+    statement = select(Policy).order_by(col(Policy.source), col(Policy.task), col(Policy.version))
+    return list(session.exec(statement))
 
 
 def list_latest_policies(*, session: Session) -> list[Policy]:

@@ -7,9 +7,13 @@ from storage.repositories.metrics import MetricsFilter, Rows
 from storage.snapshot import Snapshot, naive_utc
 
 # A person's decision that counts: an escalation, or the decision that settled its item (the
-# first of two independent reviews does not; the second, or a senior's, does).
-_HUMAN = "(outcome = 'escalated' OR reviews_required = 1 OR review_round = 2 OR escalated)"
+# first of two independent reviews does not, nor either of two that disagreed; the agreeing
+# second, a senior's adjudication in round 3, or a senior's on an escalation does). Decision
+# rows are read with their item's reviews_required as of their own transaction or later, and
+# the rule gives the same answer for both values a row can see.
+_HUMAN = "(outcome = 'escalated' OR reviews_required = 1 OR review_round = reviews_required OR escalated)"
 _FINAL = "outcome IN ('approved', 'edited', 'rejected')"
+OTHER_OUTPUT = "(other output)"
 
 
 def _where(
@@ -81,12 +85,19 @@ def count_decisions_by_hour(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
 
 
 def count_agreement_pairs(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
-    """(task, first outcome, second outcome, count) over items two people reviewed independently."""
+    """(task, first outcome, second outcome, count) over items two people reviewed independently,
+    whether the two agreed or a senior adjudicated (reviews_required 3).
+
+    Two edits with different corrected outputs disagree: the second review's row was written with
+    reviews_required 3, and its outcome is told apart as `edited (other output)`.
+    """
     where, parameters = _where(filters, "a")
+    second = (f"CASE WHEN b.reviews_required = 3 AND b.outcome = a.outcome "
+              f"THEN CAST(b.outcome AS VARCHAR) || ' {OTHER_OUTPUT}' ELSE CAST(b.outcome AS VARCHAR) END")
     return snapshot.query(
-        "SELECT a.task, a.outcome, b.outcome, count(*) FROM d a JOIN d b "
+        f"SELECT a.task, a.outcome, {second}, count(*) FROM d a JOIN d b "
         "ON a.item_id = b.item_id AND a.review_round = 1 AND b.review_round = 2 "
-        f"WHERE a.reviews_required = 2 AND NOT a.escalated AND a.{_FINAL} AND b.{_FINAL} AND {where} "
+        f"WHERE a.reviews_required >= 2 AND NOT a.escalated AND a.{_FINAL} AND b.{_FINAL} AND {where} "
         "GROUP BY ALL ORDER BY ALL",
         parameters,
     )

@@ -7,8 +7,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item
+from storage.repositories.items import state_is
 
-WAITING_STATES = ("pending", "escalated")
+WAITING_STATES = ("pending", "escalated", "adjudication")
 
 
 def count_waiting_items(*, session: Session, now: datetime) -> list[tuple[str, str, str, str, int]]:
@@ -39,18 +40,18 @@ def count_human_decisions_since(*, session: Session, since: datetime) -> int:
 
 
 def count_items_in_state_by_sla_group(
-    *, session: Session, state: str
+    *, session: Session, state: str | tuple[str, ...]
 ) -> list[tuple[str, str, str | None, int]]:
-    """(source, task, impact, count) of items in `state`: the groups an SLA applies to."""
+    """(source, task, impact, count) of items in `state` (or any of them): the groups an SLA
+    applies to."""
     keys = [col(Item.source), col(Item.task), col(Item.impact)]
-    statement = (
-        sa_select(*keys, func.count()).where(col(Item.state) == state).group_by(*keys)
-    )
+    statement = sa_select(*keys, func.count()).where(state_is(state)).group_by(*keys)
     return [tuple(row) for row in session.execute(statement)]  # type: ignore[misc]
 
 
 def count_items_in_state_received_before(
-    *, session: Session, state: str, cutoffs: dict[tuple[str, str, str | None], datetime]
+    *, session: Session, state: str | tuple[str, ...],
+    cutoffs: dict[tuple[str, str, str | None], datetime],
 ) -> int:
     """How many items in `state` arrived before their (source, task, impact) group's cutoff."""
     late = [
@@ -61,5 +62,5 @@ def count_items_in_state_received_before(
     ]
     if not late:
         return 0
-    statement = select(func.count()).where(col(Item.state) == state, or_(*late))
+    statement = select(func.count()).where(state_is(state), or_(*late))
     return int(session.exec(statement).one())

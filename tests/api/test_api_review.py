@@ -29,8 +29,9 @@ def test_a_claim_gives_what_the_review_page_shows(api: ApiServer) -> None:
         claim = _claim(client)
         assert claim is not None
         item = claim["item"]
-        assert {"id", "source", "external_id", "task", "model_version", "input", "output", "confidence",
-                "impact", "routing_reason", "guidelines", "reason_codes", "escalation"} <= set(item)
+        assert {"id", "source", "external_id", "task", "model_version", "input", "output",
+                "impact", "guidelines", "reason_codes", "escalation"} <= set(item)
+        assert not {"route", "route_reason", "routing_reason", "confidence"} & set(item)
         assert "wrong_content" in item["reason_codes"]
         # Claiming again while holding an item gives the same item and lease.
         again = _claim(client)

@@ -88,6 +88,7 @@ def holding(page: Page, external_id: str) -> None:
     """Wait until the item header names `external_id` and the decision buttons take input again
     (Streamlit disables widgets while the panel's run is still drawing)."""
     expect(page.locator(".st-key-review_header")).to_contain_text(external_id)
+    expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_be_attached()
     expect(page.get_by_role("button", name="Approve")).to_be_enabled()
 
 

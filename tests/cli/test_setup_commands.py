@@ -60,6 +60,9 @@ def test_policy_set_appends_versions_and_show_lists_them(initialised):
                       "--threshold", "0.9", "--audit-rate", "0.1")
     assert run.code == 0 and "helpdesk-ai/triage is now at version 1" in run.out
     run = initialised("policy", "set", "--source", "helpdesk-ai", "--task", "triage", "--pause")
+    assert refused_in_one_line(run) and "needs a reason" in run.err
+    run = initialised("policy", "set", "--source", "helpdesk-ai", "--task", "triage", "--pause",
+                      "--reason", "vendor outage")
     assert run.code == 0 and "version 2" in run.out
 
     shown = initialised("policy", "show")
@@ -72,9 +75,27 @@ def test_policy_set_appends_versions_and_show_lists_them(initialised):
     assert "by cli:" in scoped
     assert "reason codes: wrong_content, incomplete" in shown.out
 
-    resumed = initialised("policy", "set", "--source", "helpdesk-ai", "--task", "triage", "--resume")
+    assert "why this version: vendor outage" in shown.out
+    resumed = initialised("policy", "set", "--source", "helpdesk-ai", "--task", "triage", "--resume",
+                          "--reason", "vendor back")
     assert resumed.code == 0
     assert "v3: threshold 0.90, audit rate 10.0%, active" in initialised("policy", "show").out
+
+
+def test_policy_set_without_a_task_pauses_the_whole_source_and_sets_an_error_target(initialised):
+    run = initialised("policy", "set", "--source", "helpdesk-ai", "--pause", "--reason", "rollback",
+                      "--error-target", "0.05")
+    assert run.code == 0 and "helpdesk-ai/* is now at version 1" in run.out
+    shown = initialised("policy", "show").out
+    block = shown[shown.index("helpdesk-ai/* v1:"):]
+    assert "PAUSED" in block.splitlines()[0]
+    assert "guardrail error target: 5.0%; why this version: rollback" in block
+    cleared = initialised("policy", "set", "--source", "helpdesk-ai", "--no-error-target")
+    assert cleared.code == 0
+    assert "guardrail error target: none" in initialised("policy", "show").out.split("helpdesk-ai/* v2:")[1]
+    for target in ("0", "1", "1.5"):
+        refused = initialised("policy", "set", "--source", "s", "--error-target", target)
+        assert refused_in_one_line(refused) and "'error_target'" in refused.err
 
 
 def test_policy_set_sla_second_reviews_and_four_eyes(initialised):
@@ -133,6 +154,8 @@ def test_policy_set_usage_errors_exit_2(initialised):
     assert initialised("policy", "set", "--source", "s", "--task", "t",
                        "--threshold", "high").code == 2
     assert initialised("policy", "set", "--task", "t").code == 2
+    assert initialised("policy", "set", "--source", "s", "--error-target", "0.1",
+                       "--no-error-target").code == 2
 
 
 def test_role_grant_and_revoke(initialised, cli_engine):

@@ -6,12 +6,12 @@ from sqlalchemy import create_engine, text
 
 from tests.oidc.conftest import SignInSetup
 
-NAVIGATION = ["Review", "Escalations", "Dashboard", "Export", "Admin"]
+NAVIGATION = ["Review", "Escalations", "Dashboard", "Policy", "Export", "Admin"]
 # The provider's `groups` claim gives each of these one role; data@ also holds a granted role.
 PAGES_OF_PERSON = {
     "reviewer@example.com": {"Review"},
     "senior@example.com": {"Review", "Escalations"},
-    "lead@example.com": {"Review", "Escalations", "Dashboard"},
+    "lead@example.com": {"Review", "Escalations", "Dashboard", "Policy"},
     "data@example.com": {"Export", "Review"},
     "admin@example.com": set(NAVIGATION),
 }

@@ -23,7 +23,7 @@ def _actions(engine: Engine) -> list[str]:
 
 def test_each_audited_use_case_appends_an_entry_in_order(engine):
     grant_role(engine, OPERATOR, "rev@example.com", Role.REVIEWER)
-    set_policy(engine, OPERATOR, "helpdesk-ai", "ticket-triage", PolicyChange(paused=True))
+    set_policy(engine, OPERATOR, "helpdesk-ai", "ticket-triage", PolicyChange(paused=True, reason="test"))
     create_token(engine, OPERATOR, "upstream", Scope.INGEST)
     revoke_token(engine, OPERATOR, "upstream")
     queue_items(engine, 1)

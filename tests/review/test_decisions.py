@@ -211,7 +211,7 @@ def _four_eyes_item(engine, **record: object) -> int:
     return item.id
 
 
-def test_two_people_decide_a_four_eyes_item_and_the_second_decision_settles_it(engine):
+def test_two_people_who_agree_on_a_four_eyes_item_settle_it_with_the_second_decision(engine):
     item_id = _four_eyes_item(engine, output={"category": "account"})
     first, second = make_actor(Role.REVIEWER), make_actor(Role.REVIEWER)
     held = claim(engine, first)
@@ -226,13 +226,14 @@ def test_two_people_decide_a_four_eyes_item_and_the_second_decision_settles_it(e
 
     again = claim(engine, second)
     assert (again.item_id, again.output) == (item_id, {"category": "account"})
-    result = decide_held(engine, second, again, Action.APPROVE)
-    assert (result.outcome, result.item_state) == (Outcome.APPROVED, ItemState.DECIDED)
+    # The same correction: the reviews agree, so the second decision settles the item.
+    result = decide_held(engine, second, again, Action.EDIT, output={"category": "billing"})
+    assert (result.outcome, result.item_state) == (Outcome.EDITED, ItemState.DECIDED)
     rows = [(d.review_round, d.outcome, d.reviewer) for d in stored_decisions(engine, item_id)]
-    assert rows == [(1, "edited", first.identity), (2, "approved", second.identity)]
+    assert rows == [(1, "edited", first.identity), (2, "edited", second.identity)]
     [row] = _export(engine)
     assert (row["decision"], row["reviewer"], row["final_output"]) == (
-        "approved", second.identity, {"category": "account"}
+        "edited", second.identity, {"category": "billing"}
     )
 
 

@@ -76,10 +76,10 @@ def test_the_first_of_two_reviews_is_in_the_feed_but_not_final(engine):
     status = item_status(engine, READER, record["source"], record["external_id"])
     assert status["state"] == "pending" and status["decision"]["final"] is False
 
-    decide_held(engine, second, claim(engine, second), Action.APPROVE)
+    decide_held(engine, second, claim(engine, second), Action.REJECT)  # agrees: settles the item
     [round_two], _ = read_decision_feed(engine, READER, cursor, limit=10)
     assert (round_two["decision"], round_two["final"], round_two["reviewer"]) == (
-        "approved", True, second.identity
+        "rejected", True, second.identity
     )
     status = item_status(engine, READER, record["source"], record["external_id"])
     assert status["state"] == "decided" and status["decision"]["id"] == round_two["id"]

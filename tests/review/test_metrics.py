@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from review.clock import utcnow
-from review.enums import Action, Role
+from review.enums import Action, Queue, Role
 from review.errors import PermissionDenied
 from review.metrics import (
     agreements,
@@ -129,7 +129,14 @@ def test_agreement_comes_from_second_reviews_of_audit_samples(engine):
     metrics = dashboard_metrics(engine, OPERATOR, MetricsFilter())
     [agreement] = metrics.agreement
     assert (agreement.task, agreement.pairs, agreement.percent) == ("ticket-triage", 3, 2 / 3)
-    assert metrics.override.total == 3  # the first reviews are not the items' decisions
+    # Neither review settles the disagreeing item, and no first review is an item's decision.
+    assert metrics.override.total == 2
+    senior = make_actor(Role.SENIOR)
+    decide_held(engine, senior, claim(engine, senior, Queue.ESCALATIONS), Action.REJECT)
+    metrics = dashboard_metrics(engine, OPERATOR, MetricsFilter())
+    [agreement] = metrics.agreement  # the adjudicated pair still counts
+    assert (agreement.pairs, agreement.percent) == (3, 2 / 3)
+    assert (metrics.override.total, metrics.override.successes) == (3, 2)
 
 
 def test_earned_autonomy_finds_the_lowest_safe_threshold(engine):

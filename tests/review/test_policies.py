@@ -73,7 +73,7 @@ def test_items_keep_the_version_that_routed_them(engine):
 
 def test_pausing_sends_everything_of_that_scope_to_review(engine):
     set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(threshold=0.0, audit_rate=0.0))
-    paused = set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(paused=True))
+    paused = set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(paused=True, reason="incident 42"))
     assert paused.paused and paused.threshold == 0.0
     records = [make_auto_record(confidence=1.0) for _ in range(5)]
     report = ingest(engine, *records)
@@ -82,12 +82,12 @@ def test_pausing_sends_everything_of_that_scope_to_review(engine):
         "automation paused"
     }
 
-    set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(paused=False))
+    set_policy(engine, OPERATOR, SOURCE, TASK, PolicyChange(paused=False, reason="fixed"))
     assert ingest(engine, make_auto_record()).routes == {"auto": 1}
 
 
 def test_pausing_the_default_pauses_scopes_without_their_own_policy(engine):
-    set_policy(engine, OPERATOR, "*", "*", PolicyChange(paused=True))
+    set_policy(engine, OPERATOR, "*", "*", PolicyChange(paused=True, reason="freeze"))
     assert ingest(engine, make_auto_record(source="new-ai")).routes == {"review": 1}
 
 
@@ -108,9 +108,10 @@ def test_blank_or_overlong_scope_names_are_refused_by_name(engine):
         assert caught.value.field == field
 
 
-def test_the_default_is_set_only_with_both_wildcards(engine):
-    with pytest.raises(InvalidRequest, match="default"):
+def test_a_task_across_every_source_is_refused_but_a_whole_source_is_not(engine):
+    with pytest.raises(InvalidRequest, match="needs a source"):
         set_policy(engine, OPERATOR, "*", TASK, PolicyChange(threshold=0.5))
+    assert set_policy(engine, OPERATOR, SOURCE, "*", PolicyChange(threshold=0.5)).version == 1
 
 
 def test_added_reason_codes_become_usable_on_items_already_waiting(engine):

@@ -4,7 +4,7 @@ import pytest
 
 from review.enums import Route
 from review.records import validate_record
-from review.routing import PolicyRules, audit_draw, reason_shown_to_reviewer, route_record
+from review.routing import PolicyRules, audit_draw, route_record
 from tests.factories import make_audit_record, make_auto_record, make_record
 
 RULES = PolicyRules(threshold=0.8, audit_rate=0.05, paused=False)
@@ -102,19 +102,6 @@ def test_the_audit_draw_depends_on_source_and_external_id_together():
     assert audit_draw("helpdesk-ai", "43") != draw
     # The separator keeps ("ab", "c") and ("a", "bc") apart.
     assert audit_draw("ab", "c") != audit_draw("a", "bc")
-
-
-def test_a_reviewer_is_not_told_that_an_item_is_an_audit_sample():
-    record = validate_record(make_audit_record())
-    decision = route_record(record, RULES)
-    shown = reason_shown_to_reviewer(decision.route, decision.reason)
-    assert shown != decision.reason
-    assert "audit" not in shown.lower() and "sample" not in shown.lower()
-    assert "%" not in shown
-
-
-def test_a_reviewer_sees_the_real_reason_of_an_ordinary_review():
-    assert reason_shown_to_reviewer(Route.REVIEW, "high impact") == "high impact"
 
 
 

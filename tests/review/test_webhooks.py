@@ -204,12 +204,32 @@ def test_upstream_gets_only_the_final_decision_of_a_four_eyes_item(engine, recei
     decide_held(engine, first, claim(engine, first), Action.EDIT, output={"category": "billing"})
     assert delivery_overview(engine, OPERATOR).counts == {}  # nothing to send yet
     decide_held(engine, second, claim(engine, second), Action.APPROVE)
+    # The two reviews disagree: nothing is sent until a senior adjudicates.
+    assert delivery_overview(engine, OPERATOR).counts == {}
+    senior = make_actor(Role.SENIOR)
+    decide_held(engine, senior, claim(engine, senior, Queue.ESCALATIONS), Action.EDIT,
+                output={"category": "refund"})
+    _run_until_idle(engine, sender, timedelta(0))
+    [(payload, _, _)] = receiver.received
+    assert (payload["decision"], payload["final"], payload["reviewer"]) == (
+        "edited", True, senior.identity
+    )
+    assert payload["final_output"] == {"category": "refund"}
+
+
+def test_upstream_gets_the_agreeing_second_review_of_a_four_eyes_item(engine, receiver, sender):
+    register_webhook(engine, OPERATOR, "helpdesk-ai", receiver.url)
+    set_policy(engine, OPERATOR, "helpdesk-ai", "ticket-triage",
+               PolicyChange(four_eyes_high_impact=True))
+    ingest(engine, make_record(impact="high", output={"category": "account"}))
+    first, second = make_actor(Role.REVIEWER), make_actor(Role.REVIEWER)
+    decide_held(engine, first, claim(engine, first), Action.APPROVE)
+    decide_held(engine, second, claim(engine, second), Action.APPROVE)
     _run_until_idle(engine, sender, timedelta(0))
     [(payload, _, _)] = receiver.received
     assert (payload["decision"], payload["final"], payload["reviewer"]) == (
         "approved", True, second.identity
     )
-    assert payload["final_output"] == {"category": "account"}
 
 
 def _fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[list[str]]]) -> list[str]:

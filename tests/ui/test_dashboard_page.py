@@ -14,6 +14,13 @@ def _figures(at) -> tuple[str, str, str]:
                  for label in ("Waiting", "Oldest waiting", "Decisions today (UTC)"))
 
 
+def _table(at, column: str):
+    """The one dataframe on the page that has `column`."""
+    found = [frame.value for frame in at.dataframe if column in frame.value.columns]
+    assert len(found) == 1, [list(frame.value.columns) for frame in at.dataframe]
+    return found[0]
+
+
 def test_the_dashboard_shows_queue_health_and_when_it_was_taken(app_engine):
     queue_items(app_engine, 3)
     reviewer = person(app_engine, Role.REVIEWER)
@@ -25,7 +32,7 @@ def test_the_dashboard_shows_queue_health_and_when_it_was_taken(app_engine):
     waiting, oldest, today = _figures(at)
     assert (waiting, today) == ("2", "1")
     assert oldest.endswith((" s", " min"))
-    table = at.dataframe[0].value
+    table = _table(at, "count")  # on the Queue health tab
     assert list(table.columns) == ["source", "task", "route", "state", "count"]
     assert sorted(zip(table["state"], table["count"], strict=True)) == [("claimed", 1), ("pending", 1)]
     assert any(text.startswith("Figures taken at ") and " UTC " in text for text in texts(at))
@@ -62,7 +69,8 @@ def test_a_lead_sees_the_metrics_charts_and_the_figures_behind_them(app_engine):
     override = labelled(at.metric, "Override rate").value
     assert override.endswith("%")
     assert any(text.startswith("Override rate: ") and "95% CI" in text for text in texts(at))
-    assert any(text.startswith("Decision metrics taken at ") for text in texts(at))
+    assert any(text.startswith("Figures taken at ") and ", decision metrics at " in text
+               for text in texts(at))
     assert any("Lowest safe threshold" in message.value for message in at.success) or at.warning
 
 
@@ -74,8 +82,13 @@ def test_the_pause_switch_pauses_automation_for_new_outputs(app_engine):
     buttons = [button for button in at.button if button.key and button.key.startswith("dashboard_pause_")]
     assert [button.label for button in buttons] == ["Pause automation"] * 2  # default and helpdesk
     ran(buttons[1].click().run())
+    assert "pausing or resuming automation needs a reason" in " ".join(e.value for e in at.error)
+    labelled(at.text_input, "Reason for pause or resume").input("model drift")
+    buttons = [button for button in at.button if button.key and button.key.startswith("dashboard_pause_")]
+    ran(buttons[1].click().run())
     assert "Resume automation" in [button.label for button in at.button]
     policy = next(p for p in list_policies(app_engine, OPERATOR) if p.source == "helpdesk-ai")
-    assert policy.paused and policy.author == lead.identity
+    assert policy.paused and policy.author == lead.identity and policy.change_reason == "model drift"
+    assert any(f"set by {lead.identity}" in text and text.endswith("UTC: model drift") for text in texts(at))
     ingest(app_engine, make_record(confidence=0.99))
     assert [item.route_reason for item in stored_items(app_engine)] == ["automation paused"]

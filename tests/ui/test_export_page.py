@@ -22,6 +22,7 @@ from ui.deps import LOCAL_USER_KEY
 from ui.export_file import private_directory
 
 EXPORT_PAGE = PAGE_FILES["Export"]
+NOTHING_TO_EXPORT = "No decided item matches these filters: nothing was written and no export recorded."
 
 
 def _decide_all(engine, reviewer) -> list[int]:
@@ -57,8 +58,8 @@ def test_the_export_offers_a_download_with_one_row_per_decision_and_the_next_cur
     assert at.dataframe[0].value["rows"].tolist() == [3]
 
     _build(at, after=recorded["cursor"])
-    assert labelled(at.metric, "Rows").value == "0"
-    assert [code.value for code in at.code] == [recorded["cursor"]]
+    assert [w.value for w in at.warning][1:] == [NOTHING_TO_EXPORT]  # after the local-mode banner
+    assert not at.download_button and len(list_exports(app_engine, OPERATOR)) == 1
 
 
 def test_filters_narrow_the_export(app_engine):
@@ -68,11 +69,44 @@ def test_filters_narrow_the_export(app_engine):
     at = open_app(person(app_engine, Role.DATA).identity)
     _build(at, source="other-ai")
     assert labelled(at.metric, "Rows").value == "1"
-    _build(at, source="", task="no-such-task")
-    assert labelled(at.metric, "Rows").value == "0"
     tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
-    _build(at, task="", since=tomorrow, include_auto=True)
-    assert labelled(at.metric, "Rows").value == "0"
+    _build(at, source="(any)", since=tomorrow, include_auto=True)
+    assert [w.value for w in at.warning][1:] == [NOTHING_TO_EXPORT]  # after the local-mode banner
+    assert [e["rows"] for e in list_exports(app_engine, OPERATOR)] == [1]
+
+
+def test_the_filters_offer_the_known_sources_tasks_and_model_versions(app_engine):
+    queue_items(app_engine, 1)
+    queue_items(app_engine, 1, source="other-ai", task="summary", model_version="sum-2")
+    queue_items(app_engine, 1, source="other-ai", task="summary", model_version=None)
+    at = open_app(person(app_engine, Role.DATA).identity)
+    assert at.selectbox(key="export_source").options == ["(any)", "helpdesk-ai", "other-ai"]
+    assert at.selectbox(key="export_task").options == ["(any)", "summary", "ticket-triage"]
+    assert at.selectbox(key="export_model_version").options == ["(any)", "sum-2", "triage-v4"]
+
+
+def test_count_rows_shows_the_count_before_anything_is_written(app_engine):
+    queue_items(app_engine, 2)
+    queue_items(app_engine, 1, source="other-ai")
+    _decide_all(app_engine, person(app_engine, Role.REVIEWER))
+    at = open_app(person(app_engine, Role.DATA).identity)
+    at.selectbox(key="export_source").set_value("helpdesk-ai")
+    ran(at.button(key="export_count").click().run())
+    assert [info.value for info in at.info] == ["2 rows match these filters."]
+    assert not at.download_button and list_exports(app_engine, OPERATOR) == []
+    _build(at)
+    assert labelled(at.metric, "Rows").value == "2"
+    assert [bar.text for bar in at.get("progress")] == ["Exported 2 rows"]
+    assert [e["rows"] for e in list_exports(app_engine, OPERATOR)] == [2]
+
+
+def test_an_export_with_no_rows_warns_and_records_nothing(app_engine):
+    queue_items(app_engine, 2)  # waiting, not decided: nothing to export
+    at = open_app(person(app_engine, Role.DATA).identity)
+    _build(at)
+    assert [w.value for w in at.warning][1:] == [NOTHING_TO_EXPORT]  # after the local-mode banner
+    assert not at.download_button and not at.get("progress")
+    assert list_exports(app_engine, OPERATOR) == [] and at.dataframe[0].value.empty
 
 
 def test_a_bad_cursor_is_refused(app_engine):

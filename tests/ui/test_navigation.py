@@ -39,8 +39,10 @@ def test_each_role_is_offered_exactly_its_pages_and_each_opens(app_engine, role)
         assert [button.label for button in at.sidebar.button] == ["Sign out"]
 
 
-@pytest.mark.parametrize(("role", "landing"), [(Role.REVIEWER, "Review"), (Role.DATA, "Export")])
-def test_signing_in_lands_on_the_first_page_the_role_may_use(app_engine, role, landing):
+@pytest.mark.parametrize(("role", "landing"), [(Role.REVIEWER, "Review"), (Role.SENIOR, "Review"),
+                                               (Role.DATA, "Export"), (Role.LEAD, "Dashboard"),
+                                               (Role.ADMIN, "Dashboard")])
+def test_signing_in_lands_leads_on_the_dashboard_and_others_on_their_first_page(app_engine, role, landing):
     at = open_app(person(app_engine, role).identity)
     assert [heading.value for heading in at.title] == [landing]
 

@@ -23,13 +23,14 @@ PAGE_FILES = {
     "Review": "app_pages/review.py",
     "Escalations": "app_pages/escalations.py",
     "Dashboard": "app_pages/dashboard.py",
+    "Policy": "app_pages/policy.py",
     "Export": "app_pages/export.py",
     "Admin": "app_pages/admin.py",
 }
 PAGES_OF_ROLE = {
     Role.REVIEWER: {"Review"},
     Role.SENIOR: {"Review", "Escalations"},
-    Role.LEAD: {"Review", "Escalations", "Dashboard"},
+    Role.LEAD: {"Review", "Escalations", "Dashboard", "Policy"},
     Role.DATA: {"Export"},
     Role.ADMIN: set(PAGE_FILES),
 }
