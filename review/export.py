@@ -14,7 +14,7 @@ from review.errors import InvalidRequest
 from review.permissions import Permission, require
 from review.redaction import redact_value
 from storage.engine import reading
-from storage.models import Decision, Item
+from storage.models import MAX_ROW_ID, Decision, Item
 from storage.repositories.audit import list_audit_entries
 from storage.repositories.export_rows import ExportFilter, stream_export_rows
 
@@ -24,14 +24,14 @@ EXPORT_COLUMNS = (
     "final_output", "reason_code", "rationale", "reviewer", "escalated", "decided_at",
     "review_seconds", "received_at",
 )
-# Cursors are decision ids, which the schema stores as 32-bit integers; a larger number is no
-# cursor this workbench gave out (and would overflow the query's parameter).
-MAX_CURSOR = 2**31 - 1
+# Cursors are decision ids; a number above the largest id is no cursor this workbench gave out
+# (and would overflow the query's parameter).
+MAX_CURSOR = MAX_ROW_ID
 JSON_COLUMNS = frozenset({"input", "ai_output", "final_output"})
-# Times and the workbench's own vocabulary hold no personal data; digits in a timestamp would
-# otherwise look like a phone number.
+# Times, the workbench's own ids and its vocabulary hold no personal data; digits in a timestamp
+# or a 64-bit id would otherwise look like a phone number.
 _UNREDACTED_COLUMNS = frozenset(
-    {"decided_at", "received_at", "route", "decision", "impact", "reason_code", "escalated"}
+    {"item_id", "decided_at", "received_at", "route", "decision", "impact", "reason_code", "escalated"}
 )
 
 

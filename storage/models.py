@@ -3,13 +3,18 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Table, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-# Primary keys are 32-bit integers on PostgreSQL: a larger id names no row and would overflow
-# a query's parameter, so lookups answer "no such row" for it without asking the database.
-MAX_ROW_ID = 2**31 - 1
+# Ids are 64-bit on both engines (10M decisions a day overflow 32 bits in seven months). The
+# largest id, the one limit every id and cursor check reuses: a larger number names no row and
+# would overflow a query's parameter, so lookups answer "no such row" without asking the database.
+MAX_ROW_ID = 2**63 - 1
+
+# BIGINT on PostgreSQL; on SQLite the primary key must stay exactly INTEGER to remain the rowid
+# alias (and SQLite's INTEGER is already 64-bit).
+IdType = BigInteger().with_variant(Integer(), "sqlite")
 
 # JSONB on PostgreSQL (compact, indexable), JSON text on SQLite.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -18,6 +23,16 @@ JsonType = JSON().with_variant(JSONB(), "postgresql")
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a table model (for bulk inserts and RETURNING)."""
     return model.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+def id_column() -> Any:
+    """A 64-bit primary key the database assigns."""
+    return Field(default=None, sa_column=Column(IdType, primary_key=True))
+
+
+def reference_column(target: str) -> Any:
+    """A required 64-bit foreign key to `target` ("table.id")."""
+    return Field(sa_column=Column(IdType, ForeignKey(target), nullable=False))
 
 
 def json_column(nullable: bool = True) -> Any:
@@ -30,7 +45,7 @@ def json_column(nullable: bool = True) -> Any:
 class Policy(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("source", "task", "version"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = id_column()
     source: str = Field(max_length=200)
     task: str = Field(max_length=200)
     version: int
@@ -70,7 +85,7 @@ class Item(SQLModel, table=True):
         Index("ix_item_lease_holder", "lease_holder", "state"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = id_column()
     source: str = Field(max_length=200)
     external_id: str = Field(max_length=200)
     task: str = Field(max_length=200)
@@ -86,7 +101,7 @@ class Item(SQLModel, table=True):
     )
     route: str = Field(max_length=10)
     route_reason: str = Field(max_length=500)
-    policy_id: int = Field(foreign_key="policy.id")
+    policy_id: int = reference_column("policy.id")
     state: str = Field(max_length=20)
     received_at: datetime
     lease_id: str | None = Field(default=None, max_length=36)
@@ -113,8 +128,8 @@ class Decision(SQLModel, table=True):
         Index("ix_decision_decided_at_outcome", "decided_at", "outcome", "item_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="item.id")
+    id: int | None = id_column()
+    item_id: int = reference_column("item.id")
     outcome: str = Field(max_length=20)
     reviewer: str | None = Field(default=None, max_length=320)
     reason_code: str | None = Field(default=None, max_length=100)
@@ -133,7 +148,7 @@ class Decision(SQLModel, table=True):
 class Alert(SQLModel, table=True):
     __table_args__ = (Index("ix_alert_condition_raised_at", "condition", "raised_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = id_column()
     condition: str = Field(max_length=300)
     text: str = Field(max_length=2000)
     raised_at: datetime
@@ -149,8 +164,8 @@ class ItemSkip(SQLModel, table=True):
         Index("ix_item_skip_item_id", "item_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="item.id")
+    id: int | None = id_column()
+    item_id: int = reference_column("item.id")
     reviewer: str = Field(max_length=320)
     reason: str | None = Field(default=None, max_length=500)
     skipped_at: datetime
@@ -162,7 +177,7 @@ class RoleGrant(SQLModel, table=True):
     __tablename__ = "role_grant"
     __table_args__ = (UniqueConstraint("email", "role"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = id_column()
     email: str = Field(max_length=320)
     role: str = Field(max_length=20)
     granted_by: str = Field(max_length=320)
@@ -173,7 +188,7 @@ class RoleGrant(SQLModel, table=True):
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = id_column()
     name: str = Field(max_length=100, unique=True)
     token_hash: str = Field(max_length=64, unique=True)
     scope: str = Field(max_length=30)
@@ -191,9 +206,9 @@ class ApiToken(SQLModel, table=True):
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = id_column()
     # The position in the chain; unique, so two appends can never fork it.
-    seq: int = Field(unique=True)
+    seq: int = Field(sa_column=Column(IdType, unique=True, nullable=False))
     at: datetime = Field(index=True)
     actor: str = Field(max_length=320, index=True)
     action: str = Field(max_length=40, index=True)
@@ -208,7 +223,7 @@ class AuditEntry(SQLModel, table=True):
 
 # Where decisions on one source's items are delivered, and the secret that signs them.
 class Webhook(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = id_column()
     source: str = Field(max_length=200, unique=True)
     url: str = Field(max_length=2000)
     secret: str = Field(max_length=200)
@@ -227,10 +242,10 @@ class WebhookDelivery(SQLModel, table=True):
         Index("ix_webhook_delivery_item", "item_id", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    webhook_id: int = Field(foreign_key="webhook.id")
-    decision_id: int = Field(foreign_key="decision.id")
-    item_id: int = Field(foreign_key="item.id")
+    id: int | None = id_column()
+    webhook_id: int = reference_column("webhook.id")
+    decision_id: int = reference_column("decision.id")
+    item_id: int = reference_column("item.id")
     payload: Any = json_column(nullable=False)
     state: str = Field(max_length=20)
     attempts: int = 0

@@ -134,8 +134,8 @@ def test_source_and_task_filters(engine):
 
 
 @pytest.mark.parametrize(
-    "cursor", ["-1", "abc", "1.5", "²", "2147483648", "9" * 20, "9" * 5000],
-    ids=["negative", "word", "fraction", "superscript", "past-int32", "huge", "5000-digits"],
+    "cursor", ["-1", "abc", "1.5", "²", str(2**63), "9" * 20, "9" * 5000],
+    ids=["negative", "word", "fraction", "superscript", "past-int64", "huge", "5000-digits"],
 )
 def test_a_cursor_the_workbench_never_printed_is_refused_by_name(cursor):
     with pytest.raises(InvalidRequest) as caught:
@@ -145,7 +145,7 @@ def test_a_cursor_the_workbench_never_printed_is_refused_by_name(cursor):
 
 def test_a_cursor_beyond_every_decision_exports_nothing(engine):
     _review(engine, 1)
-    assert _export(engine, after_decision_id=parse_cursor("2147483647"))[0] == []
+    assert _export(engine, after_decision_id=parse_cursor(str(2**63 - 1)))[0] == []
 
 
 def test_model_version_decision_route_and_until_filters(engine):

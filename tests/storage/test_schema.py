@@ -5,13 +5,23 @@ from alembic import command
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
-from review.actors import TokenBounds
+from review.actors import Actor, TokenBounds
 from review.clock import utcnow
-from review.tokens import authenticate_token, hash_token
+from review.decisions import DecisionRequest, decide
+from review.enums import Action, Role
+from review.errors import InvalidRequest, NotFound
+from review.export import export_rows
+from review.feed import item_status, parse_feed_cursor, read_decision_feed
+from review.skips import skip_item
+from review.tokens import Scope, authenticate_token, hash_token
 from storage.engine import create_database_engine
 from storage.migrate import alembic_config, schema_is_current, upgrade_to_head
 from storage.models import Item
-from tests.factories import queue_items, stored_items
+from storage.repositories.export_rows import ExportFilter
+from tests.factories import OPERATOR, claim, decide_held, make_actor, queue_items, stored_item, stored_items
+
+FEED_READER = Actor(identity="token:upstream", roles=frozenset(),
+                    scopes=frozenset({Scope.DECISIONS_READ.value}))
 
 
 def _item_row(**overrides: object) -> dict:
@@ -88,3 +98,106 @@ def test_a_populated_database_of_an_earlier_version_upgrades_in_place(db_url):
     found = authenticate_token(engine, "wbt_old")
     assert found is not None and found[0].bounds == TokenBounds(sources=None, reviewer_identities=False)
     engine.dispose()
+
+
+# Every id column 0010 widens, by table (the migration's own list would make the test circular).
+ID_COLUMNS = {
+    "policy": {"id"}, "webhook": {"id"}, "item": {"id", "policy_id"}, "decision": {"id", "item_id"},
+    "webhook_delivery": {"id", "webhook_id", "decision_id", "item_id"}, "item_skip": {"id", "item_id"},
+    "alert": {"id"}, "role_grant": {"id"}, "api_token": {"id"}, "audit_entry": {"id", "seq"},
+}
+_LINKS = ("SELECT count(*) FROM decision d JOIN item i ON i.id = d.item_id "
+          "JOIN policy p ON p.id = i.policy_id JOIN webhook_delivery w ON w.decision_id = d.id "
+          "AND w.item_id = i.id JOIN webhook h ON h.id = w.webhook_id")
+
+
+def _populate_at_0009(engine) -> None:
+    """Items, a skip, decisions with webhook deliveries, audit entries: rows in every linked table."""
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO webhook (source, url, secret, active, created_by, created_at) "
+                                "VALUES ('helpdesk-ai', 'https://example.com/h', 's', :yes, 'cli:ops', :at)"),
+                           {"yes": True, "at": utcnow()})
+    queue_items(engine, 3)
+    skipper, reviewer = make_actor(Role.REVIEWER), make_actor(Role.REVIEWER)
+    held = claim(engine, skipper)
+    skip_item(engine, skipper, held.item_id, held.lease_id)
+    for _ in range(3):
+        decide_held(engine, reviewer, claim(engine, reviewer))
+
+
+def _id_column_types(engine) -> dict[tuple[str, str], str]:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            return {(table, row[1]): row[2] for table in ID_COLUMNS
+                    for row in connection.execute(text(f"PRAGMA table_info({table})"))
+                    if row[1] in ID_COLUMNS[table]}
+        rows = connection.execute(text("SELECT table_name, column_name, data_type FROM "
+                                       "information_schema.columns WHERE table_schema = current_schema()"))
+        return {(table, column): kind for table, column, kind in rows if column in ID_COLUMNS.get(table, ())}
+
+
+def test_a_database_populated_at_0009_upgrades_to_64_bit_ids_keeping_rows_and_links(db_url):
+    engine = create_database_engine(db_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0009")
+    _populate_at_0009(engine)
+    count = "SELECT (SELECT count(*) FROM item), (SELECT count(*) FROM decision), " \
+            "(SELECT count(*) FROM item_skip), (SELECT count(*) FROM audit_entry), " + f"({_LINKS})"
+    with engine.connect() as connection:
+        before = tuple(connection.execute(text(count)).one())
+    assert before[:3] == (3, 3, 1) and before[4] == 3
+    upgrade_to_head(engine)
+    assert schema_is_current(engine)
+    with engine.connect() as connection:
+        assert tuple(connection.execute(text(count)).one()) == before
+    expected = "INTEGER" if engine.dialect.name == "sqlite" else "bigint"  # SQLite: the rowid alias
+    types = _id_column_types(engine)
+    assert len(types) == sum(map(len, ID_COLUMNS.values())) and set(types.values()) == {expected}
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            sequences = dict(connection.execute(text(
+                "SELECT sequence_name, data_type FROM information_schema.sequences "
+                "WHERE sequence_schema = current_schema()")).all())
+        assert sequences == {f"{table}_id_seq": "bigint" for table in ID_COLUMNS}
+    # Sequences carry on after the old rows, and the foreign keys still hold.
+    [new] = queue_items(engine, 1)
+    assert stored_item(engine, new).id == 4
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE decision SET item_id = 999 WHERE id = 1"))
+    engine.dispose()
+
+
+def test_ids_past_32_bits_work_end_to_end_on_postgresql(postgres_engine):
+    engine = postgres_engine
+    with engine.begin() as connection:
+        for table, start in (("item", 20_000_000_000), ("decision", 5_000_000_000), ("audit_entry", 2**40)):
+            connection.execute(text(f"ALTER SEQUENCE {table}_id_seq RESTART WITH {start}"))
+    [external_id] = queue_items(engine, 1)
+    reviewer = make_actor(Role.REVIEWER)
+    held = claim(engine, reviewer)
+    assert held.item_id == 20_000_000_000
+    result = decide_held(engine, reviewer, held)
+    assert (result.decision_id, result.item_id) == (5_000_000_000, 20_000_000_000)
+    page, cursor = read_decision_feed(engine, FEED_READER, parse_feed_cursor(str(2**32)), limit=10)
+    assert [(d["id"], d["item_id"]) for d in page] == [(5_000_000_000, 20_000_000_000)]
+    assert cursor == 5_000_000_000
+    assert read_decision_feed(engine, FEED_READER, parse_feed_cursor(str(cursor)), limit=10) == ([], cursor)
+    status = item_status(engine, FEED_READER, "helpdesk-ai", external_id)
+    assert (status["item_id"], status["decision"]["id"]) == (20_000_000_000, 5_000_000_000)
+    # Eleven digits not starting with 1 look like a phone number; the export's own id is no such thing.
+    [(decision_id, row)] = export_rows(engine, OPERATOR, ExportFilter(), redact=True)
+    assert (decision_id, row["item_id"]) == (5_000_000_000, 20_000_000_000)
+
+
+def test_an_id_beyond_64_bits_is_not_found_and_a_cursor_beyond_them_is_refused(engine):
+    reviewer = make_actor(Role.REVIEWER)
+    assert read_decision_feed(engine, FEED_READER, parse_feed_cursor(str(2**63 - 1)), limit=10) == (
+        [], 2**63 - 1)
+    for item_id in (2**63 - 1, 2**63, 10**30):
+        with pytest.raises(NotFound):
+            decide(engine, reviewer, DecisionRequest(item_id, "lease", Action.APPROVE))
+    for cursor in (str(2**63), "9" * 20):
+        with pytest.raises(InvalidRequest):
+            parse_feed_cursor(cursor)
