@@ -7,7 +7,11 @@ from api.engine import shared_engine
 from api.errors import ApiError, ScopeRefused
 from api.refusal_count import count_anonymous_refusal
 from review.actors import Actor
-from review.tokens import Scope, TokenRevoked, authenticate_token
+from review.token_cache import TokenCache
+from review.tokens import Scope, TokenLookup, TokenRevoked, authenticate_token
+
+# This process's token lookups: revocation reaches it within token_cache.CACHE_SECONDS.
+_TOKENS: TokenCache[TokenLookup] = TokenCache()
 
 
 async def authenticate(request: Request, allowed: frozenset[Scope]) -> Actor:
@@ -18,7 +22,7 @@ async def authenticate(request: Request, allowed: frozenset[Scope]) -> Actor:
         count_anonymous_refusal(401, "no token")
         raise ApiError(401, "missing bearer token: send `Authorization: Bearer TOKEN`")
     try:
-        found = await run_in_threadpool(authenticate_token, shared_engine(), value.strip())
+        found = await run_in_threadpool(authenticate_token, shared_engine(), value.strip(), _TOKENS)
     except TokenRevoked:
         raise ApiError(401, "unknown or revoked token") from None  # audited by the domain
     if found is None:

@@ -1,17 +1,19 @@
-"""Ingest throughput: `workbench ingest`'s path against a raw sqlite3 executemany of the same file.
+"""Ingest throughput: `workbench ingest`'s path against a raw load of the same file on each engine.
 
     python bench/ingest_bench.py [--records 100000] [--skip-postgres]
 
 The real path is read_record_file + ingest_records as an admin actor, into a fresh migrated
-database (migration not timed). The baseline parses the same JSONL file with json.loads, dumps
-the nested fields with json.dumps and executemany-inserts them into one table with a unique
-index on (source, external_id), in one transaction.
+database (migration not timed). The baselines parse the same JSONL file with json.loads, dump
+the nested fields with json.dumps and load them into one table with a unique index on
+(source, external_id), in one transaction: a sqlite3 executemany, and a psycopg COPY on
+PostgreSQL. Each path runs in a forked child, so its peak RSS is its own.
 """
 
 import argparse
-import itertools
 import json
+import multiprocessing
 import random
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -21,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import fresh_engine, kinds, machine_note, print_table  # noqa: E402
+from bench.common import fresh_engine, fresh_url, kinds, machine_note, print_table  # noqa: E402
 from review.actors import Actor  # noqa: E402
 from review.demo_records import demo_record  # noqa: E402
 from review.enums import Role  # noqa: E402
@@ -40,6 +42,11 @@ _RAW_SCHEMA = f"""
 CREATE TABLE item ({", ".join(_FIELDS)});
 CREATE UNIQUE INDEX uq_item_source_external_id ON item (source, external_id);
 """
+_RAW_PG_SCHEMA = """
+CREATE TABLE item (external_id text, source text, task text, model_version text, input jsonb,
+                   output jsonb, confidence double precision, impact text, tags jsonb, metadata jsonb);
+CREATE UNIQUE INDEX uq_item_source_external_id ON item (source, external_id);
+"""
 
 
 def write_records(path: Path, count: int) -> None:
@@ -51,47 +58,82 @@ def write_records(path: Path, count: int) -> None:
 
 
 @dataclass(frozen=True)
-class RealRun:
-    """One run of the real path: seconds to read and to ingest, SQL statements sent, the report."""
+class Run:
+    """One timed path: seconds to parse (read) and to store, the child's peak RSS, the report."""
 
-    read: float
-    ingest: float
-    statements: int
-    report: IngestReport
+    parse: float
+    store: float
+    peak_mb: float
+    report: IngestReport | None = None
 
 
-def time_real_path(stack: ExitStack, kind: str, path: Path) -> RealRun:
+def in_child(target: Any, *args: Any) -> Run:
+    """Run `target(*args)` in a forked process (its own peak RSS) and return its Run."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        return pool.apply(target, args)  # type: ignore[no-any-return]
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_real_path(kind: str, path: Path) -> Run:
     """Read the file and ingest it as `workbench ingest` does, on a fresh migrated database."""
-    engine = fresh_engine(stack, kind)
-    statements = itertools.count()
-    event.listen(engine, "before_cursor_execute", lambda *_: next(statements))
-    started = time.perf_counter()
-    records = list(read_record_file(str(path)))
-    read = time.perf_counter() - started
-    before = next(statements)
-    report = ingest_records(engine, ADMIN, records)
-    ingest = time.perf_counter() - started - read
-    return RealRun(read, ingest, next(statements) - before - 1, report)
+    with ExitStack() as stack:
+        engine = fresh_engine(stack, kind)
+        started = time.perf_counter()
+        records = list(read_record_file(str(path)))
+        read = time.perf_counter() - started
+        report = ingest_records(engine, ADMIN, records)
+        ingest = time.perf_counter() - started - read
+    return Run(read, ingest, _peak_mb(), report)
 
 
-def time_raw_sqlite(path: Path, directory: Path) -> tuple[float, float]:
-    """Seconds to parse the file, and to executemany it into one table in one transaction."""
-    connection = sqlite3.connect(directory / "raw.db", isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.executescript(_RAW_SCHEMA)
-    started = time.perf_counter()
+def _parsed_rows(path: Path) -> list[tuple[Any, ...]]:
     with path.open("rb") as stream:
-        rows = [_raw_row(json.loads(line)) for line in stream]
-    parsed = time.perf_counter() - started
-    connection.execute("BEGIN")
-    connection.executemany(f"INSERT INTO item VALUES ({', '.join('?' * len(_FIELDS))})", rows)
-    connection.execute("COMMIT")
-    inserted = time.perf_counter() - started - parsed
-    stored = connection.execute("SELECT count(*) FROM item").fetchone()[0]
-    connection.close()
+        return [_raw_row(json.loads(line)) for line in stream]
+
+
+def time_raw_sqlite(path: Path) -> Run:
+    """Seconds to parse the file, and to executemany it into one table in one transaction."""
+    with tempfile.TemporaryDirectory(prefix="bench-raw-") as directory:
+        connection = sqlite3.connect(Path(directory) / "raw.db", isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.executescript(_RAW_SCHEMA)
+        started = time.perf_counter()
+        rows = _parsed_rows(path)
+        parsed = time.perf_counter() - started
+        connection.execute("BEGIN")
+        connection.executemany(f"INSERT INTO item VALUES ({', '.join('?' * len(_FIELDS))})", rows)
+        connection.execute("COMMIT")
+        inserted = time.perf_counter() - started - parsed
+        stored = connection.execute("SELECT count(*) FROM item").fetchone()[0]
+        connection.close()
     assert stored == len(rows), stored
-    return parsed, inserted
+    return Run(parsed, inserted, _peak_mb())
+
+
+def time_raw_copy(path: Path) -> Run:
+    """Seconds to parse the file, and to COPY it into one indexed table in one transaction."""
+    with ExitStack() as stack:
+        url = fresh_url(stack, "postgresql").replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(url) as connection:
+            connection.execute(_RAW_PG_SCHEMA)
+            connection.commit()
+            started = time.perf_counter()
+            rows = _parsed_rows(path)
+            parsed = time.perf_counter() - started
+            with connection.cursor() as cursor, cursor.copy(
+                f"COPY item ({', '.join(_FIELDS)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            connection.commit()
+            inserted = time.perf_counter() - started - parsed
+            stored = connection.execute("SELECT count(*) FROM item").fetchone()
+    assert stored is not None and stored[0] == len(rows), stored
+    return Run(parsed, inserted, _peak_mb())
 
 
 def _raw_row(record: dict[str, Any]) -> tuple[Any, ...]:
@@ -112,21 +154,21 @@ def main() -> None:
         write_records(path, args.records)
         size = path.stat().st_size / 1e6
         print(f"{args.records:,} demo records, {size:.1f} MB of JSONL; {machine_note()}")
-        parsed, inserted = time_raw_sqlite(path, directory)
-        raw_rate = args.records / (parsed + inserted)
-        rows: list[list[object]] = [
-            ["raw sqlite3 executemany", parsed, inserted, parsed + inserted, raw_rate, "1.00", 3, "-"]
-        ]
+        rows: list[list[object]] = []
         for kind in kinds(args.skip_postgres):
-            with ExitStack() as database:
-                run = time_real_path(database, kind, path)
+            raw = in_child(time_raw_sqlite if kind == "sqlite" else time_raw_copy, path)
+            raw_rate = args.records / (raw.parse + raw.store)
+            name = "raw sqlite3 executemany" if kind == "sqlite" else "raw psycopg COPY"
+            rows.append([name, raw.parse, raw.store, raw.parse + raw.store, raw_rate, "1.00",
+                         raw.peak_mb, "-"])
+            run = in_child(time_real_path, kind, path)
             report = run.report
-            assert report.accepted == args.records and not report.rejected, report
-            rate = args.records / (run.read + run.ingest)
-            rows.append([f"read_record_file + ingest_records ({kind})", run.read, run.ingest,
-                         run.read + run.ingest, rate, f"{rate / raw_rate:.2f}", run.statements,
+            assert report is not None and report.accepted == args.records and not report.rejected, report
+            rate = args.records / (run.parse + run.store)
+            rows.append([f"read_record_file + ingest_records ({kind})", run.parse, run.store,
+                         run.parse + run.store, rate, f"{rate / raw_rate:.2f}", run.peak_mb,
                          report.routes.get("auto", 0)])
-        print_table(["path", "parse s", "store s", "total s", "records/s", "vs raw", "SQL statements",
+        print_table(["path", "parse s", "store s", "total s", "records/s", "vs raw", "peak RSS MB",
                      "auto-approved"], rows)
         print("parse = reading the JSONL file (the real path also validates and routes in `store`); "
               "auto-approved records also get a decision row")

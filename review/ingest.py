@@ -6,7 +6,7 @@ from datetime import datetime
 from itertools import count, islice
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from review.actors import Actor
@@ -23,9 +23,13 @@ from review.records import Record, validate_record
 from review.routing import RoutingDecision, route_record
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
-from storage.models import Decision, Policy, table_of
-from storage.repositories.decisions import list_decisions_with_items, lock_decision_order
-from storage.repositories.items import insert_new_items, list_existing_keys
+from storage.models import Policy
+from storage.repositories.decisions import (
+    insert_automatic_decisions,
+    list_decisions_with_items,
+    lock_decision_order,
+)
+from storage.repositories.items import insert_new_items
 from storage.repositories.webhooks import has_active_webhooks
 
 # Records per transaction: a concurrent writer (a claim, a decision) waits for one batch at most,
@@ -157,8 +161,7 @@ def _commit_batch(
         # only for the end of the batch's transaction (see lock_decision_order).
         lock_decision_order(session=session)
         if auto_approvals:
-            result = session.execute(insert(Decision).returning(table_of(Decision).c.id), auto_approvals)
-            _deliver_upstream(session, [row[0] for row in result], now)
+            _deliver_upstream(session, insert_automatic_decisions(session=session, rows=auto_approvals), now)
         append_audit(session, actor, AuditAction.ITEMS_INGESTED, "items", {
             "accepted": part.accepted, "duplicates": part.duplicates,
             "rejected": rejected, "routes": part.routes,
@@ -177,16 +180,14 @@ def _store_batch(
             report.duplicates += 1
         else:
             unique[record.key] = record
-    existing = list_existing_keys(session=session, keys=list(unique))
-    report.duplicates += len(existing)
-    fresh = [record for key, record in unique.items() if key not in existing]
-    rows = [item_row(record, router.policy_for(session, record), now) for record in fresh]
+    rows = [item_row(record, router.policy_for(session, record), now) for record in unique.values()]
+    # Keys stored before (or by a concurrent ingest) are skipped by the insert itself.
     ids = insert_new_items(session=session, rows=rows)
-    # A concurrent ingest may have stored the same key between our check and our insert.
     report.duplicates += len(rows) - len(ids)
     report.accepted += len(ids)
     for row in rows:
-        report.routes[row["route"]] = report.routes.get(row["route"], 0) + 1
+        if (row["source"], row["external_id"]) in ids:
+            report.routes[row["route"]] = report.routes.get(row["route"], 0) + 1
     return [
         _auto_decision(ids[key], row, now)
         for row in rows
@@ -239,4 +240,5 @@ def _auto_decision(item_id: int, row: dict[str, Any], now: datetime) -> dict[str
         "output_after": row["output"],
         "decided_at": now,
         "escalated": False,
+        "review_round": 1,
     }

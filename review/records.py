@@ -1,5 +1,6 @@
 """The contract's record schema: validate one raw record into a `Record`, or say what is wrong."""
 
+import json
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ _KNOWN_FIELDS = frozenset(
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Cc: C0 and C1 controls (newline, tab, escape, ...); Zl, Zp: the line and paragraph separators.
 _CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+# One encoder for the fast value check (json.dumps with options would build one per call).
+_DUMP = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ def _required_text(raw: dict[str, Any], name: str, max_length: int, nfc: bool = 
 def _key_text(raw: dict[str, Any], name: str, max_length: int) -> str:
     """An id or name: one line of visible text, in NFC so that one spelling means one item."""
     text = _required_text(raw, name, max_length, nfc=True)
+    if text.isascii() and text.isprintable():  # the common case: no control can be in it
+        return text
     for character in text:
         if character in _BIDI_CONTROLS or unicodedata.category(character) in _CONTROL_CATEGORIES:
             raise InvalidRequest(
@@ -176,6 +181,34 @@ def _metadata(value: Any) -> dict[str, Any] | None:
 
 def check_json_value(field: str, value: Any) -> None:
     """Refuse values no database column can hold: NUL characters, NaN, and absurd nesting."""
+    if isinstance(value, str):
+        check_text(field, value)
+    elif not _plainly_valid(value):
+        _check_each_value(field, value)
+
+
+def _plainly_valid(value: Any) -> bool:
+    """A fast check that `value` passes `_check_each_value`: one C-level dump finds NaN, NUL and
+    lone surrogates in every string at once; only containers are walked, for depth and repeated
+    keys. False means "look closer" (the walk then names the first fault), never "invalid"."""
+    try:
+        text = _DUMP.encode(value)
+        text.encode("utf-8")
+    except (ValueError, TypeError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return False
+    if "\\u0000" in text:  # how the dump writes a NUL (or, rarely, a backslash before "u0000")
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH or isinstance(current, RepeatedKeys):
+            return False
+        children = current.values() if isinstance(current, dict) else current
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return True
+
+
+def _check_each_value(field: str, value: Any) -> None:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         current, depth = stack.pop()

@@ -17,6 +17,7 @@ from review.permissions import Permission, require
 from review.records import MAX_NAME_LENGTH as MAX_SOURCE_LENGTH
 from review.records import normalise_key
 from review.roles import granted_roles, normalised_email
+from review.token_cache import TokenCache
 from storage.engine import reading, writing
 from storage.models import ApiToken
 from storage.repositories.tokens import get_token_by_hash, get_token_by_name, list_tokens
@@ -150,24 +151,53 @@ class TokenRevoked(WorkbenchError):
     """A revoked token was presented."""
 
 
-def authenticate_token(engine: Engine, value: str) -> tuple[Actor, Scope] | None:
+@dataclass(frozen=True)
+class TokenLookup:
+    """What the database says of a presented token: kept in a TokenCache for a few seconds."""
+
+    name: str
+    revoked: bool
+    actor: Actor
+    scope: Scope
+
+
+def authenticate_token(
+    engine: Engine, value: str, cache: TokenCache[TokenLookup] | None = None
+) -> tuple[Actor, Scope] | None:
     """The actor a token acts as and its scope, or None for an unknown token. A revoked token is
-    refused with TokenRevoked and audited: its holder is known, and its use is worth a look."""
+    refused with TokenRevoked and audited: its holder is known, and its use is worth a look.
+
+    With `cache` (the server's), a lookup is reused until the cache's bound passes, so revoking a
+    token or a review token's user's role takes effect within it. Unknown tokens are not cached:
+    guesses never repeat, and caching them would evict real tokens and delay a new token's use."""
+    token_hash = hash_token(value)
+    found = cache.get(token_hash) if cache is not None else None
+    if found is None:
+        found = _look_up_token(engine, token_hash)
+        if found is None:
+            return None
+        if cache is not None:
+            cache.put(token_hash, found)
+    if found.revoked:
+        record_refusal(engine, Actor(identity=f"token:{found.name}", roles=frozenset()),
+                       "use of a revoked token", "api token")
+        raise TokenRevoked("this token was revoked")
+    return found.actor, found.scope
+
+
+def _look_up_token(engine: Engine, token_hash: str) -> TokenLookup | None:
     with reading(engine) as session:
-        token = get_token_by_hash(session=session, token_hash=hash_token(value))
+        token = get_token_by_hash(session=session, token_hash=token_hash)
         if token is None:
             return None
         name, revoked = token.name, token.revoked_at is not None
         scope, email = Scope(token.scope), token.user_email
         sources = frozenset(token.sources) if token.sources is not None else None
         bounds = TokenBounds(sources, token.reviewer_identities)
-    if revoked:
-        record_refusal(engine, Actor(identity=f"token:{name}", roles=frozenset()),
-                       "use of a revoked token", "api token")
-        raise TokenRevoked("this token was revoked")
-    if scope is Scope.REVIEW and email:
-        # A review token is its user: their current roles, so revoking a role takes effect at once.
-        return Actor(identity=email, roles=granted_roles(engine, email)), scope
+    if scope is Scope.REVIEW and email and not revoked:
+        # A review token is its user: their current roles, so revoking a role takes effect at once
+        # (within the cache's bound on the server).
+        return TokenLookup(name, revoked, Actor(identity=email, roles=granted_roles(engine, email)), scope)
     token_actor = Actor(identity=f"token:{name}", roles=frozenset(), scopes=frozenset({scope.value}),
                         bounds=bounds)
-    return token_actor, scope
+    return TokenLookup(name, revoked, token_actor, scope)

@@ -81,6 +81,9 @@ class Item(SQLModel, table=True):
         Index("ix_item_claim_order", "state", text("priority DESC"), "received_at", "id"),
         Index("ix_item_source_task_state", "source", "task", "state"),
         Index("ix_item_route_state", "route", "state"),
+        # Covers the queue-state counts (dashboard, stats): waiting items only, read from the index.
+        Index("ix_item_queue_state", "state", "source", "task", "impact", "route", "received_at",
+              "lease_expires_at"),
         # Serves the held-item lookup on every page view (most rows have no holder).
         Index("ix_item_lease_holder", "lease_holder", "state"),
     )

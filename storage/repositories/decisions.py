@@ -1,11 +1,13 @@
 """Queries on decisions, and the lock that makes decision ids commit in order."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, text
 from sqlmodel import Session, col, select
 
-from storage.models import Decision, Item
+from storage.models import Decision, Item, table_of
+from storage.repositories.bulk import insert_rows
 from storage.repositories.gold import is_not_gold
 
 # Any constant works; it only has to be the same in every process.
@@ -21,6 +23,21 @@ def lock_decision_order(*, session: Session) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DECISION_ORDER_LOCK})
+
+
+# What an automatic decision holds; the other columns (reason, rationale, review time) stay null.
+_AUTOMATIC_COLUMNS = (
+    "item_id", "outcome", "reviewer", "output_before", "output_after", "decided_at", "escalated",
+    "review_round",
+)
+
+
+def insert_automatic_decisions(*, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert automatic decisions (one COPY or executemany for all); their ids, in order."""
+    if not rows:
+        return []
+    stored = insert_rows(session.connection(), table_of(Decision), _AUTOMATIC_COLUMNS, rows, returning="id")
+    return [row.id for row in stored]
 
 
 def list_decisions_after(

@@ -4,55 +4,37 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, exists, func, insert, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, Engine, exists, func, or_
 from sqlmodel import Session, col, select
 
 from storage.failures import is_disk_full
 from storage.models import MAX_ROW_ID, Item, ItemSkip, table_of
+from storage.repositories.bulk import insert_rows
+
+# The columns an ingest writes. `metadata` is left out as the ORM bulk insert left it out before
+# (its row key never matched the attribute `extra`), so stored items are unchanged by the switch.
+_INSERT_COLUMNS = (
+    "source", "external_id", "task", "model_version", "input", "output", "confidence", "impact",
+    "priority", "tags", "route", "route_reason", "policy_id", "state", "received_at", "decided_at",
+    "escalated_by", "reviews_required", "first_reviewer", "gold",
+)
 
 
 def insert_new_items(
     *, session: Session, rows: Sequence[dict[str, Any]]
 ) -> dict[tuple[str, str], int]:
-    """Insert rows, skipping any whose (source, external_id) exists; map new keys to their ids."""
+    """Insert rows, skipping any whose (source, external_id) exists; map new keys to their ids.
+
+    A key repeated within `rows` is stored once, from its first row. One COPY (PostgreSQL) or
+    executemany (SQLite) per call; ON CONFLICT skips keys stored before or by a concurrent ingest.
+    """
     if not rows:
         return {}
-    dialect = session.get_bind().dialect.name
-    statement: Any
-    if dialect == "postgresql":
-        statement = pg_insert(Item).on_conflict_do_nothing(
-            index_elements=["source", "external_id"]
-        )
-    elif dialect == "sqlite":
-        statement = sqlite_insert(Item).on_conflict_do_nothing(
-            index_elements=["source", "external_id"]
-        )
-    else:  # other databases: the caller has filtered duplicates already
-        statement = insert(Item)
-    columns = table_of(Item).c
-    returning = statement.returning(columns.id, columns.source, columns.external_id)
-    # render_nulls: without it the ORM bulk insert splits the batch into one statement per run
-    # of rows with the same non-null columns (~600 statements per 1000 mixed records).
-    result = session.execute(returning, list(rows), execution_options={"render_nulls": True})
-    return {(source, external_id): item_id for item_id, source, external_id in result}
-
-
-def list_existing_keys(
-    *, session: Session, keys: Sequence[tuple[str, str]]
-) -> set[tuple[str, str]]:
-    """Which of the (source, external_id) keys are stored already."""
-    by_source: dict[str, list[str]] = {}
-    for source, external_id in keys:
-        by_source.setdefault(source, []).append(external_id)
-    found: set[tuple[str, str]] = set()
-    for source, external_ids in by_source.items():
-        statement = select(Item.external_id).where(
-            Item.source == source, col(Item.external_id).in_(external_ids)
-        )
-        found.update((source, external_id) for external_id in session.exec(statement))
-    return found
+    stored = insert_rows(
+        session.connection(), table_of(Item), _INSERT_COLUMNS, rows,
+        returning="id, source, external_id", conflict="ON CONFLICT (source, external_id) DO NOTHING",
+    )
+    return {(row.source, row.external_id): row.id for row in stored}
 
 
 def get_item_for_update(*, session: Session, item_id: int) -> Item | None:

@@ -27,8 +27,18 @@ class MetricsFilter:
     model_version: str | None = None
 
 
-def _grouped(session: Session, statement: Any, keys: Sequence[Any]) -> Rows:
-    return [tuple(row) for row in session.execute(statement.group_by(*keys).order_by(*keys))]
+def _grouped(
+    session: Session, statement: Any, keys: Sequence[Any], group_keys: Sequence[Any] | None = None
+) -> Rows:
+    grouped = statement.group_by(*(group_keys or keys)).order_by(*keys)
+    return [tuple(row) for row in session.execute(grouped)]
+
+
+# The same groups as source, task, impact. Listed in that order, SQLite (whose statistics cannot
+# see that most items are decided) scans all of ix_item_source_task_state to save part of a sort;
+# with impact first it reads only waiting items from ix_item_queue_state (40 ms → 3 ms at 300k
+# items, 2 % waiting). PostgreSQL plans both orders alike.
+GROUP_BY_IMPACT_FIRST = (col(Item.impact), col(Item.source), col(Item.task))
 
 
 def count_waiting_by_group(*, session: Session) -> Rows:
@@ -58,7 +68,8 @@ def count_past_sla(
     statement = sa_select(*keys, func.sum(case((late, literal(1)), else_=literal(0)))).where(
         col(Item.state).in_(WAITING_STATES)
     )
-    return _grouped(session, statement, keys)
+    return _grouped(session, statement, keys, GROUP_BY_IMPACT_FIRST)
+
 
 
 def _impact_is(impact: str | None) -> ColumnElement[bool]:

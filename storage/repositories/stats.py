@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item
 from storage.repositories.items import state_is
+from storage.repositories.metrics import GROUP_BY_IMPACT_FIRST
 
 WAITING_STATES = ("pending", "escalated", "adjudication")
 
@@ -19,7 +20,8 @@ def count_waiting_items(*, session: Session, now: datetime) -> list[tuple[str, s
     statement = (
         sa_select(col(Item.source), col(Item.task), col(Item.route), state.label("state"), func.count())
         .where(col(Item.state).in_(WAITING_STATES))
-        .group_by(Item.source, Item.task, Item.route, state)
+        # State first for SQLite's sake, like metrics.GROUP_BY_IMPACT_FIRST: the same groups.
+        .group_by(state, Item.source, Item.task, Item.route)
         .order_by(Item.source, Item.task, Item.route, state)
     )
     return [tuple(row) for row in session.execute(statement)]  # type: ignore[misc]
@@ -45,7 +47,7 @@ def count_items_in_state_by_sla_group(
     """(source, task, impact, count) of items in `state` (or any of them): the groups an SLA
     applies to."""
     keys = [col(Item.source), col(Item.task), col(Item.impact)]
-    statement = sa_select(*keys, func.count()).where(state_is(state)).group_by(*keys)
+    statement = sa_select(*keys, func.count()).where(state_is(state)).group_by(*GROUP_BY_IMPACT_FIRST)
     return [tuple(row) for row in session.execute(statement)]  # type: ignore[misc]
 
 

@@ -167,3 +167,20 @@ def test_strict_stores_nothing_when_one_record_is_of_another_source(engine):
                                                        make_record(source="billing-ai")), strict=True)
     assert [r.field for r in report.rejected] == ["source"]
     assert stored_items(engine) == []
+
+
+def test_a_batch_mixing_new_stored_and_repeated_keys_answers_each_record(engine):
+    stored, stored_auto = make_record(), make_auto_record()
+    ingest(engine, stored, stored_auto)
+    new, new_auto = make_record(), make_auto_record()
+    repeated = make_record()
+    report = ingest(engine, new, {**stored, "output": {"category": "changed"}}, repeated, new_auto,
+                    {**repeated, "output": {"category": "second"}}, stored_auto, repeated)
+    assert (report.accepted, report.duplicates, report.rejected) == (3, 4, [])
+    assert report.routes == {"review": 2, "auto": 1}
+    items = {item.external_id: item for item in stored_items(engine)}
+    assert list(items) == [r["external_id"] for r in (stored, stored_auto, new, repeated, new_auto)]
+    assert items[stored["external_id"]].output == stored["output"]
+    assert items[repeated["external_id"]].output == repeated["output"]
+    decided = sorted(decision.item_id for decision in stored_decisions(engine))
+    assert decided == [items[stored_auto["external_id"]].id, items[new_auto["external_id"]].id]

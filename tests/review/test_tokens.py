@@ -1,10 +1,26 @@
 """API tokens: bounds to sources and reviewer identities, stored, listed, audited and authenticated."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+from sqlalchemy import Engine, event
 
 from review.audit import AuditAction, list_audit
+from review.enums import Role
 from review.errors import InvalidRequest
-from review.tokens import Scope, authenticate_token, create_token, list_token_info
+from review.roles import grant_role, revoke_role
+from review.token_cache import CACHE_SECONDS, TokenCache
+from review.tokens import (
+    Scope,
+    TokenLookup,
+    TokenRevoked,
+    authenticate_token,
+    create_token,
+    hash_token,
+    list_token_info,
+    revoke_token,
+)
 from tests.factories import OPERATOR
 
 
@@ -67,3 +83,93 @@ def test_creating_a_token_audits_its_sources_and_identities_flag(engine):
                                     "reviewer_identities": True}
     assert details["token:all"] == {"scope": "decisions:read", "user": None, "sources": None,
                                     "reviewer_identities": False}
+
+
+class FakeClock:
+    """Seconds that pass only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@contextmanager
+def counted_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on `engine` inside the block."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _cache(clock: FakeClock, max_entries: int = 16) -> TokenCache[TokenLookup]:
+    return TokenCache(max_entries=max_entries, clock=clock)
+
+
+def test_a_token_used_twice_within_the_bound_is_looked_up_once(engine):
+    value = create_token(engine, OPERATOR, "crm", Scope.INGEST, sources=["crm-ai"])
+    clock = FakeClock()
+    cache = _cache(clock)
+    with counted_statements(engine) as first:
+        found = authenticate_token(engine, value, cache)
+    clock.now = CACHE_SECONDS - 0.1
+    with counted_statements(engine) as second:
+        again = authenticate_token(engine, value, cache)
+    assert first and second == []
+    assert found == again and found is not None and found[1] is Scope.INGEST
+    assert hash_token(value) in cache and value not in cache
+
+
+def test_a_revoked_token_is_refused_once_the_bound_passes_and_each_use_is_audited(engine):
+    value = create_token(engine, OPERATOR, "crm", Scope.INGEST)
+    clock = FakeClock()
+    cache = _cache(clock)
+    assert authenticate_token(engine, value, cache) is not None
+    revoke_token(engine, OPERATOR, "crm")
+    clock.now = CACHE_SECONDS - 0.1
+    assert authenticate_token(engine, value, cache) is not None  # the documented bound
+    clock.now = CACHE_SECONDS
+    for _ in range(2):  # looked up afresh, then refused from the cache: audited both times
+        with pytest.raises(TokenRevoked):
+            authenticate_token(engine, value, cache)
+    refusals = [e for e in list_audit(engine, OPERATOR)
+                if e.action == AuditAction.REFUSED and e.actor == "token:crm"]
+    assert len(refusals) == 2
+
+
+def test_a_review_tokens_roles_follow_its_user_within_the_bound(engine):
+    grant_role(engine, OPERATOR, "ann@example.com", Role.SENIOR)
+    value = create_token(engine, OPERATOR, "bot", Scope.REVIEW, "ann@example.com")
+    clock = FakeClock()
+    cache = _cache(clock)
+    found = authenticate_token(engine, value, cache)
+    assert found is not None and found[0].roles == {Role.SENIOR}
+    revoke_role(engine, OPERATOR, "ann@example.com", Role.SENIOR)
+    clock.now = CACHE_SECONDS
+    found = authenticate_token(engine, value, cache)
+    assert found is not None and found[0].roles == frozenset()
+
+
+def test_unknown_tokens_are_not_cached_and_the_cache_keeps_the_most_recently_used(engine):
+    clock = FakeClock()
+    cache = _cache(clock, max_entries=2)
+    with counted_statements(engine) as first:
+        assert authenticate_token(engine, "wbt_unknown", cache) is None
+    with counted_statements(engine) as again:
+        assert authenticate_token(engine, "wbt_unknown", cache) is None
+    assert first and again == first and len(cache) == 0
+    values = [create_token(engine, OPERATOR, f"t{n}", Scope.INGEST) for n in range(3)]
+    for value in values[:2]:
+        authenticate_token(engine, value, cache)
+    authenticate_token(engine, values[0], cache)  # now the most recently used
+    authenticate_token(engine, values[2], cache)
+    assert len(cache) == 2 and hash_token(values[1]) not in cache
+    assert hash_token(values[0]) in cache and hash_token(values[2]) in cache

@@ -2,8 +2,9 @@
 
 import pytest
 from alembic import command
-from sqlalchemy import insert, text
+from sqlalchemy import insert, inspect, text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from review.actors import Actor, TokenBounds
 from review.clock import utcnow
@@ -18,6 +19,7 @@ from storage.engine import create_database_engine
 from storage.migrate import alembic_config, schema_is_current, upgrade_to_head
 from storage.models import Item
 from storage.repositories.export_rows import ExportFilter
+from storage.repositories.metrics import count_waiting_by_group
 from tests.factories import OPERATOR, claim, decide_held, make_actor, queue_items, stored_item, stored_items
 
 FEED_READER = Actor(identity="token:upstream", roles=frozenset(),
@@ -166,6 +168,23 @@ def test_a_database_populated_at_0009_upgrades_to_64_bit_ids_keeping_rows_and_li
     assert stored_item(engine, new).id == 4
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(text("UPDATE decision SET item_id = 999 WHERE id = 1"))
+    engine.dispose()
+
+
+def test_a_database_populated_at_0010_gains_the_queue_state_index_keeping_its_rows(db_url):
+    engine = create_database_engine(db_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0010")
+    queue_items(engine, 5)
+    upgrade_to_head(engine)
+    assert schema_is_current(engine)
+    indexes = {index["name"]: index["column_names"] for index in inspect(engine).get_indexes("item")}
+    assert indexes["ix_item_queue_state"] == ["state", "source", "task", "impact", "route",
+                                              "received_at", "lease_expires_at"]
+    with Session(engine) as session:
+        assert sum(row[5] for row in count_waiting_by_group(session=session)) == 5
     engine.dispose()
 
 
