@@ -11,12 +11,12 @@ from storage.failures import is_disk_full
 from storage.models import MAX_ROW_ID, Item, ItemSkip, table_of
 from storage.repositories.bulk import insert_rows
 
-# The columns an ingest writes. `metadata` is left out as the ORM bulk insert left it out before
-# (its row key never matched the attribute `extra`), so stored items are unchanged by the switch.
+# The columns an ingest writes (`metadata` is the column behind the model's `extra`: the ORM bulk
+# insert used before silently dropped it, as its row key never matched the attribute).
 _INSERT_COLUMNS = (
     "source", "external_id", "task", "model_version", "input", "output", "confidence", "impact",
-    "priority", "tags", "route", "route_reason", "policy_id", "state", "received_at", "decided_at",
-    "escalated_by", "reviews_required", "first_reviewer", "gold",
+    "priority", "tags", "metadata", "route", "route_reason", "policy_id", "state", "received_at",
+    "decided_at", "escalated_by", "reviews_required", "first_reviewer", "gold",
 )
 
 

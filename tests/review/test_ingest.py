@@ -184,3 +184,10 @@ def test_a_batch_mixing_new_stored_and_repeated_keys_answers_each_record(engine)
     assert items[repeated["external_id"]].output == repeated["output"]
     decided = sorted(decision.item_id for decision in stored_decisions(engine))
     assert decided == [items[stored_auto["external_id"]].id, items[new_auto["external_id"]].id]
+
+
+def test_a_records_metadata_is_stored_as_sent(engine):
+    record = make_record(metadata={"ticket_url": "https://helpdesk.example/t/1", "lang": "de"})
+    assert ingest(engine, record).accepted == 1
+    item = stored_item(engine, record["external_id"])
+    assert item.extra == {"ticket_url": "https://helpdesk.example/t/1", "lang": "de"}
