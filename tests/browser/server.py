@@ -8,12 +8,16 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+
+from tests.browser.chromium import failed
 
 STARTUP_SECONDS = 60
 STOP_SECONDS = 15
@@ -140,3 +144,17 @@ class Server:
 def _signal_group(group: int, signum: int) -> None:
     with suppress(ProcessLookupError):
         os.killpg(group, signum)
+
+
+@contextmanager
+def serving(directory: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    """`workbench serve` on `directory`'s database until the test ends; its log is printed when
+    the test failed."""
+    running = Server(directory, free_port(), directory / "server.log")
+    running.start()
+    try:
+        yield running
+    finally:
+        if failed(request):
+            print(running.log())
+        running.stop()

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-from tests.browser.chromium import failed
-from tests.browser.server import Server, free_port, run_workbench
+from tests.browser.server import Server, run_workbench, serving
 
 pytestmark = pytest.mark.browser
 
@@ -23,12 +22,8 @@ def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
     run_workbench(tmp_path, "init")
     run_workbench(tmp_path, "demo", "--items", "300")
     run_workbench(tmp_path, "role", "grant", ADMIN, "admin")
-    running = Server(tmp_path, free_port(), tmp_path / "server.log")
-    running.start()
-    yield running
-    if failed(request):
-        print(running.log())
-    running.stop()
+    with serving(tmp_path, request) as running:
+        yield running
 
 
 def test_every_page_loads_only_from_the_apps_own_origin(page: Page, server: Server) -> None:

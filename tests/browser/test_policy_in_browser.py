@@ -11,8 +11,7 @@ from playwright.sync_api import Page, expect
 from review.enums import Action, Role
 from review.policies import PolicyChange, set_policy
 from storage.engine import create_database_engine
-from tests.browser.chromium import failed
-from tests.browser.server import Server, free_port, run_workbench, write_jsonl
+from tests.browser.server import Server, run_workbench, serving, write_jsonl
 from tests.browser.test_review_in_browser import Browsing
 from tests.factories import OPERATOR, claim, decide_held, ingest, make_actor, make_record
 
@@ -50,12 +49,8 @@ def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
     run_workbench(tmp_path, "init")
     run_workbench(tmp_path, "role", "grant", LEAD, "lead")
     _decided_history(tmp_path)
-    running = Server(tmp_path, free_port(), tmp_path / "server.log")
-    running.start()
-    yield running
-    if failed(request):
-        print(running.log())
-    running.stop()
+    with serving(tmp_path, request) as running:
+        yield running
 
 
 def _route(server: Server, external_id: str) -> tuple[str, str]:

@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from review.demo_records import _invoice
-from tests.browser.chromium import failed, page_with_evidence
-from tests.browser.server import Server, free_port, run_workbench, write_jsonl
+from tests.browser.chromium import page_with_evidence
+from tests.browser.server import Server, run_workbench, serving, write_jsonl
 
 pytestmark = pytest.mark.browser
 
@@ -60,12 +60,8 @@ def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
     run_workbench(tmp_path, "role", "grant", REVIEWER, "reviewer")
     run_workbench(tmp_path, "role", "grant", SENIOR, "senior")
     run_workbench(tmp_path, "ingest", str(write_jsonl(tmp_path / "items.jsonl", RECORDS)))
-    running = Server(tmp_path, free_port(), tmp_path / "server.log")
-    running.start()
-    yield running
-    if failed(request):
-        print(running.log())
-    running.stop()
+    with serving(tmp_path, request) as running:
+        yield running
 
 
 @pytest.fixture
