@@ -67,6 +67,8 @@ from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E4
 from tests.browser.server import Server, free_port, run_workbench, write_jsonl  # noqa: E402
 from tests.databases import database_url  # noqa: E402
 
+# With --pin: the server gets one CPU to itself, this process and Chromium the other.
+SERVER_CPU, BROWSER_CPU = 0, 1
 WARM_UP = 3
 WAIT_MS = 60_000
 DECISION_TIMEOUT_MS = 30_000
@@ -516,6 +518,8 @@ async def _measure(browser: Browser, kind: str, counts: list[int], args: argpars
         server = Server(directory, free_port(), directory / "server.log", database_url=url)
         await asyncio.to_thread(server.start)
         stack.callback(server.stop)
+        if args.pin:
+            _pin_process(server, SERVER_CPU)
         api, api_errors = await asyncio.to_thread(_api_baseline, server.url, token, args.api_cycles)
         report.notes += [f"{kind}: {error}" for error in api_errors]
         api_ms = [value * 1000 for value in api]
@@ -583,9 +587,20 @@ def _people(reviewers: set[str]) -> str:
     return next(iter(reviewers)) if len(reviewers) == 1 else f"{len(reviewers)} reviewers"
 
 
+def _pin_process(server: Server, cpu: int) -> None:
+    """Move every thread of the server process to `cpu` (threads inherit their creator's CPUs)."""
+    assert server.process is not None
+    for task in Path(f"/proc/{server.process.pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), {cpu})
+
+
 async def _main(args: argparse.Namespace, kinds: list[str], counts: list[int]) -> None:
     artifacts = Path(tempfile.gettempdir()) / f"review-latency-bench-{os.getpid()}"
     report = Report()
+    if args.pin:
+        # This process, and the Playwright driver and Chromium it starts, on the other CPU: the
+        # reviewers' browsers stand in for machines of their own instead of starving the server.
+        os.sched_setaffinity(0, {BROWSER_CPU})
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                    args=CHROMIUM_ARGS)
@@ -625,6 +640,8 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=40, help="timed decisions per reviewer")
     parser.add_argument("--think-ms", type=int, default=0, help="mean pause per item (0.5x-1.5x)")
     parser.add_argument("--api-cycles", type=int, default=100, help="timed API claim+decide cycles")
+    parser.add_argument("--pin", action="store_true",
+                        help=f"server on CPU {SERVER_CPU}, browsers on CPU {BROWSER_CPU}")
     args = parser.parse_args()
     if not os.access(CHROMIUM, os.X_OK):
         raise SystemExit(f"Chromium is missing at {CHROMIUM}")
