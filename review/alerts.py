@@ -14,13 +14,12 @@ from sqlmodel import Session
 from review.actors import Actor
 from review.clock import utcnow
 from review.permissions import Permission, require
-from review.policies import sla_cutoffs
+from review.queue_counts import count_waiting
 from review.settings import AlertSettings, get_alert_settings
 from review.webhooks import MAX_ERROR_LENGTH, DeliveryError
 from storage.engine import reading, writing
 from storage.models import Alert
 from storage.repositories.alerts import (
-    count_all_waiting_items,
     count_failing_deliveries_by_source,
     has_alert_since,
     list_guardrail_paused_scopes,
@@ -29,8 +28,6 @@ from storage.repositories.alerts import (
 )
 from storage.repositories.stats import (
     WAITING_STATES,
-    count_items_in_state_by_sla_group,
-    count_items_in_state_received_before,
 )
 
 log = logging.getLogger("workbench.alerts")
@@ -72,10 +69,10 @@ class AlertOverview:
 def current_conditions(session: Session, now: datetime, queue_depth: int) -> list[Condition]:
     """Every alert condition that holds at `now`."""
     found: list[Condition] = []
-    waiting = count_all_waiting_items(session=session)
+    counts = count_waiting(session, WAITING_STATES, now)
+    waiting, late = counts.waiting, counts.past_sla
     if waiting > queue_depth:
         found.append(Condition("queue_depth", f"Queue depth is {waiting}, over the limit of {queue_depth}."))
-    late = _count_past_sla(session, now)
     if late:
         found.append(Condition("past_sla", f"{late} item{'s' if late != 1 else ''} waiting past their SLA."))
     for source, task in list_guardrail_paused_scopes(session=session):
@@ -86,15 +83,6 @@ def current_conditions(session: Session, now: datetime, queue_depth: int) -> lis
         text = f"Webhook deliveries for {source} have failed for over an hour ({count} waiting)."
         found.append(Condition(f"webhook_failing:{source}", text))
     return found
-
-
-def _count_past_sla(session: Session, now: datetime) -> int:
-    late = 0
-    for state in WAITING_STATES:
-        groups = count_items_in_state_by_sla_group(session=session, state=state)
-        cutoffs = sla_cutoffs(session, {(source, task, impact) for source, task, impact, _ in groups}, now)
-        late += count_items_in_state_received_before(session=session, state=state, cutoffs=cutoffs)
-    return late
 
 
 def raise_alerts(

@@ -5,9 +5,8 @@ from datetime import datetime
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from storage.models import Alert, Item, Webhook, WebhookDelivery
+from storage.models import Alert, Webhook, WebhookDelivery
 from storage.repositories.policies import list_latest_policies
-from storage.repositories.stats import WAITING_STATES
 
 _ALERT_LOCK = 0xA1E27
 GUARDRAIL_AUTHOR = "guardrail"
@@ -30,12 +29,6 @@ def list_recent_alerts(*, session: Session, limit: int) -> list[Alert]:
     """The newest alerts raised, newest first."""
     statement = select(Alert).order_by(col(Alert.raised_at).desc(), col(Alert.id).desc()).limit(limit)
     return list(session.exec(statement))
-
-
-def count_all_waiting_items(*, session: Session) -> int:
-    """Items waiting for a person (pending or escalated, held or not)."""
-    statement = select(func.count()).where(col(Item.state).in_(WAITING_STATES))
-    return int(session.exec(statement).one())
 
 
 def list_guardrail_paused_scopes(*, session: Session) -> list[tuple[str, str]]:
