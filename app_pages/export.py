@@ -8,12 +8,19 @@ from review.actors import Actor
 from review.enums import Route
 from review.errors import WorkbenchError
 from review.export import ExportFilter
-from review.export_choices import ExportChoices, export_choices
+from review.export_choices import ExportChoices
 from review.export_formats import ExportFormat
 from review.permissions import Permission
 from storage.repositories.export_rows import FINAL_OUTCOMES
-from ui.deps import get_engine, require_permission
-from ui.export_file import ExportFile, build_export_file, count_rows, export_filter, recent_exports_frame
+from ui.deps import database_key, get_engine, require_permission
+from ui.export_file import (
+    ExportFile,
+    build_export_file,
+    cached_export_choices,
+    count_rows,
+    export_filter,
+    recent_exports_frame,
+)
 from ui.plain_text import show_error
 
 FORMAT_LABELS = {ExportFormat.JSONL: "JSON Lines", ExportFormat.CSV: "CSV", ExportFormat.PARQUET: "Parquet"}
@@ -27,7 +34,7 @@ def render_export() -> None:
     actor = require_permission(Permission.EXPORT)
     st.title("Export")
     st.caption("One row per decided item, in the same columns and bytes as `workbench export`.")
-    request = _render_form(export_choices(get_engine(), actor))
+    request = _render_form(cached_export_choices(database_key(), get_engine(), actor))
     if request is not None:
         _count_or_build(actor, *request)
     _render_download()

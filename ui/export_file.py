@@ -12,12 +12,14 @@ from tempfile import gettempdir
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 from sqlalchemy import Engine
 
 from review.actors import Actor
 from review.clock import utcnow
 from review.errors import WorkbenchError
 from review.export import ExportFilter, list_exports, parse_cursor
+from review.export_choices import ExportChoices, export_choices
 from review.export_file import count_rows_to_export, export_to_file
 from review.export_formats import ExportFormat
 
@@ -28,6 +30,7 @@ RECENT_COLUMNS = ["at", "by", "format", "rows", "redacted", "cursor", "after", "
 # One folder per user of the machine, in a temporary folder others can write to: it must be ours.
 EXPORT_DIRECTORY = Path(gettempdir()) / f"workbench-exports-{os.getuid()}"
 KEEP_FILES_FOR = timedelta(hours=6)
+CHOICES_TTL_SECONDS = 60
 MIME_TYPES = {
     ExportFormat.JSONL: "application/x-ndjson",
     ExportFormat.CSV: "text/csv",
@@ -64,6 +67,13 @@ def export_filter(
         route=route,
         include_auto=include_auto,
     )
+
+
+# Three DISTINCT reads of the item table: at most once a minute per server, not on every rerun.
+@st.cache_data(ttl=CHOICES_TTL_SECONDS, show_spinner=False)
+def cached_export_choices(database: str, _engine: Engine, _actor: Actor) -> ExportChoices:
+    """The filters' known values for `database` (the key keeps databases apart)."""
+    return export_choices(_engine, _actor)
 
 
 def count_rows(engine: Engine, actor: Actor, filters: ExportFilter) -> int:
