@@ -1,76 +1,110 @@
 """A columnar, append-only snapshot of decisions and items for the dashboard, queried with DuckDB.
 
 Decisions and the item fields the dashboard groups by never change once written, and decision
-ids become visible in id order (see `lock_decision_order`), so a process reads everything once
-and afterwards only rows with a larger id: every refresh is cheap, and each aggregation runs
-over in-memory columns in tens of milliseconds at a million decisions, where a GROUP BY over the
-row store takes seconds. The figures are those of the database at `refresh` time.
+ids become visible in id order (see `lock_decision_order`), so the snapshot is read from the
+database once and afterwards only rows after its cursor are. It is kept as Parquet files (see
+`storage.snapshot_files`) that every process on the machine shares and that outlive restarts: a
+new process reads the files and fetches only what was decided since. Queries scan the files, so
+a process holds no copy of the history in memory. The figures are those of the database at
+`refresh` time.
 """
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from storage import snapshot_files as files
 from storage.engine import reading
-from storage.repositories.metrics import (
-    DECISION_FACT_COLUMNS,
-    ITEM_FACT_COLUMNS,
-    get_last_ids,
-    list_decision_facts_after,
-    list_item_facts_after,
-)
+from storage.repositories.metrics import FACT_SCHEMAS, get_last_ids, read_facts_after
 
-BATCH = 100_000
+BATCH = 100_000  # rows per fetch: bounds the memory a build needs
 KEEP_SNAPSHOTS = 4
-_TEXT = pa.dictionary(pa.int32(), pa.string())
-_TIME = pa.timestamp("us")
-_DECISION_TYPES = {
-    "id": pa.int64(), "item_id": pa.int64(), "decided_at": _TIME, "outcome": _TEXT, "reviewer": _TEXT,
-    "reason_code": _TEXT, "review_seconds": pa.float64(), "review_round": pa.int8(),
-    "escalated": pa.bool_(), "source": _TEXT, "task": _TEXT, "model_version": _TEXT, "route": _TEXT,
-    "confidence": pa.float64(), "reviews_required": pa.int8(),
-}
-_ITEM_TYPES = {"id": pa.int64(), "received_at": _TIME, "source": _TEXT, "task": _TEXT,
-               "model_version": _TEXT, "confidence": pa.float64()}
+MEMORY_LIMIT = "512MB"  # DuckDB's per-process ceiling; beyond it a query spills to disk
+TABLES = {"decisions": "d", "items": "i"}
+_DUCKDB_TYPES = {pa.int64(): "BIGINT", pa.int8(): "TINYINT", pa.float64(): "DOUBLE",
+                 pa.bool_(): "BOOLEAN", pa.string(): "VARCHAR", pa.timestamp("us"): "TIMESTAMP"}
 
 
 @dataclass
 class Snapshot:
     """Decisions made by people (`d`) and items (`i`) up to the last ids read."""
 
-    decisions: list[pa.Table] = field(default_factory=list)
-    items: list[pa.Table] = field(default_factory=list)
+    directory: Path
+    paths: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     last_decision_id: int = 0
     last_item_id: int = 0
     taken_at: datetime | None = None
     version: int = 0
+    # The database's newest ids when it was last read, and whether this process has checked the
+    # files against the database (they may belong to one that was replaced under the address).
+    seen: tuple[int, int] | None = None
+    checked: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
-    # DuckDB connections are not shared between threads: each thread keeps one per snapshot
-    # version, with the tables registered (zero-copy) once.
+    # DuckDB connections are not shared between threads: each thread keeps a cursor on the one
+    # database, with views over the files of the version it last saw.
+    _database: duckdb.DuckDBPyConnection | None = None
     _local: threading.local = field(default_factory=threading.local)
 
     def query(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run DuckDB SQL over tables `d` and `i`."""
-        return [tuple(row) for row in self._connection().execute(sql, list(parameters)).fetchall()]
+        try:
+            return self._run(sql, parameters)
+        except duckdb.IOException:
+            # Another process compacted files away between our listing and this scan.
+            self.reload()
+            return self._run(sql, parameters)
 
-    def _connection(self) -> duckdb.DuckDBPyConnection:
+    def reload(self) -> None:
+        """Take up the files on disk as they are now."""
+        with self.lock:
+            self._take(self._chains())
+
+    def _run(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        cursor = self._cursor()
+        return [tuple(row) for row in cursor.execute(sql, list(parameters)).fetchall()]
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
         held = getattr(self._local, "held", None)
         if held is not None and held[0] == self.version:
             return held[1]
-        if held is not None:
-            held[1].close()
-        connection = duckdb.connect()
-        connection.register("d", _concat(self.decisions, _DECISION_TYPES))
-        connection.register("i", _concat(self.items, _ITEM_TYPES))
-        self._local.held = (self.version, connection)
-        return connection
+        with _registry_lock:
+            if self._database is None:
+                self._database = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
+        cursor = held[1] if held is not None else self._database.cursor()
+        version, paths = self.version, dict(self.paths)
+        for kind, table in TABLES.items():
+            cursor.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {_scan(paths.get(kind, ()), kind)}")
+        self._local.held = (version, cursor)
+        return cursor
+
+    def _chains(self) -> dict[str, list[files.FactFile]]:
+        return {kind: files.chain(self.directory, kind) for kind in TABLES}
+
+    def _take(self, chains: dict[str, list[files.FactFile]]) -> None:
+        paths = {kind: tuple(file.path for file in chain) for kind, chain in chains.items()}
+        if paths != self.paths:
+            self.paths = paths
+            self.version += 1
+        self.last_decision_id = chains["decisions"][-1].last if chains["decisions"] else 0
+        self.last_item_id = chains["items"][-1].last if chains["items"] else 0
+
+
+def _scan(paths: Sequence[Path], kind: str) -> str:
+    if paths:
+        listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths)
+        return f"SELECT * FROM read_parquet([{listed}])"
+    columns = ", ".join(f"CAST(NULL AS {_DUCKDB_TYPES[f.type]}) AS {f.name}" for f in FACT_SCHEMAS[kind])
+    return f"SELECT {columns} WHERE FALSE"
 
 
 _snapshots: OrderedDict[str, Snapshot] = OrderedDict()
@@ -81,7 +115,7 @@ def refreshed_snapshot(engine: Engine) -> Snapshot:
     """The engine's snapshot with every row committed so far appended."""
     key = engine.url.render_as_string(hide_password=False)
     with _registry_lock:
-        snapshot = _snapshots.pop(key, None) or Snapshot()
+        snapshot = _snapshots.pop(key, None) or Snapshot(files.snapshot_directory(engine.url))
         _snapshots[key] = snapshot
         while len(_snapshots) > KEEP_SNAPSHOTS:
             _snapshots.popitem(last=False)
@@ -92,49 +126,69 @@ def refreshed_snapshot(engine: Engine) -> Snapshot:
 
 def _append_new_rows(engine: Engine, snapshot: Snapshot) -> None:
     with reading(engine) as session:
-        last_decision, last_item = get_last_ids(session=session)
-        if last_decision < snapshot.last_decision_id or last_item < snapshot.last_item_id:
-            # The database was emptied or replaced under the same address: start over.
-            snapshot.decisions, snapshot.items = [], []
-            snapshot.last_decision_id = snapshot.last_item_id = 0
+        newest = get_last_ids(session=session)
         # Asking only when the newest ids moved keeps a refresh with nothing new at two index
         # lookups, whatever the planner makes of the range queries.
-        while snapshot.last_decision_id < last_decision and (rows := list_decision_facts_after(
-            session=session, after_id=snapshot.last_decision_id, limit=BATCH
-        )):
-            snapshot.decisions.append(_table(rows, DECISION_FACT_COLUMNS, _DECISION_TYPES))
-            snapshot.last_decision_id = rows[-1][0]
-        while snapshot.last_item_id < last_item and (rows := list_item_facts_after(
-            session=session, after_id=snapshot.last_item_id, limit=BATCH
-        )):
-            snapshot.items.append(_table(rows, ITEM_FACT_COLUMNS, _ITEM_TYPES))
-            snapshot.last_item_id = rows[-1][0]
-    if len(snapshot.decisions) != 1 or len(snapshot.items) != 1 or snapshot.taken_at is None:
-        snapshot.decisions = [_concat(snapshot.decisions, _DECISION_TYPES)]
-        snapshot.items = [_concat(snapshot.items, _ITEM_TYPES)]
-        snapshot.version += 1
+        if snapshot.seen != newest or snapshot.last_decision_id > newest[0] \
+                or snapshot.last_item_id > newest[1]:
+            with files.writer_lock(snapshot.directory):
+                _catch_up(session, snapshot, newest)
+            snapshot.seen = newest
     snapshot.taken_at = datetime.now(UTC)
 
 
-def _table(rows: list[tuple[Any, ...]], names: Sequence[str], types: dict[str, pa.DataType]) -> pa.Table:
-    columns = list(zip(*rows, strict=True))
-    arrays = [_array(list(values), types[name]) for name, values in zip(names, columns, strict=True)]
-    return pa.Table.from_arrays(arrays, names=list(names))
+def _catch_up(session: Session, snapshot: Snapshot, newest: tuple[int, int]) -> None:
+    """With the writer lock held: check the files, then fetch and write what they lack."""
+    directory = snapshot.directory
+    chains = _readable_chains(snapshot)
+    ends = tuple(chain[-1].last if chain else 0 for chain in chains.values())
+    if ends[0] > newest[0] or ends[1] > newest[1] or not (snapshot.checked or _still_matches(session, chains)):
+        # The database was emptied or replaced under the same address: start over.
+        files.remove_all(directory)
+        chains = {kind: [] for kind in TABLES}
+    snapshot.checked = True
+    for (kind, chain), limit in zip(chains.items(), newest, strict=True):
+        after = chain[-1].last if chain else 0
+        if after < limit:
+            files.write(directory, kind, after, _batches(session, kind, after), FACT_SCHEMAS[kind])
+            files.compact(directory, kind, FACT_SCHEMAS[kind])
+    snapshot._take(snapshot._chains())
 
 
-def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
-    if kind == _TIME:
-        # Naive UTC: DuckDB then needs no time-zone support to bucket by UTC day and hour.
-        return pa.array(values, type=pa.timestamp("us", tz="UTC")).cast(_TIME)
-    if kind == _TEXT:
-        return pa.array(values, type=pa.string()).dictionary_encode()
-    return pa.array(values, type=kind)
+def _readable_chains(snapshot: Snapshot) -> dict[str, list[files.FactFile]]:
+    chains = snapshot._chains()
+    for kind, chain in chains.items():
+        for index, file in enumerate(chain):
+            if not files.readable(file, FACT_SCHEMAS[kind]):
+                # A damaged file (a disk error, a hand edit): drop it and what follows it, and
+                # fetch that part again.
+                file.path.unlink(missing_ok=True)
+                chains[kind] = chain[:index]
+                break
+    return chains
 
 
-def _concat(tables: list[pa.Table], types: dict[str, pa.DataType]) -> pa.Table:
-    if not tables:
-        return pa.schema(list(types.items())).empty_table()
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
+def _batches(session: Session, kind: str, after: int) -> Iterator[pa.Table]:
+    while (table := read_facts_after(session=session, kind=kind, after_id=after, limit=BATCH)).num_rows:
+        yield table
+        after = int(table.column("id")[-1].as_py())
+        if table.num_rows < BATCH:
+            return
+
+
+def _still_matches(session: Session, chains: dict[str, list[files.FactFile]]) -> bool:
+    """Whether the last fact of each file chain is still in the database, unchanged."""
+    for kind, chain in chains.items():
+        if not chain:
+            continue
+        parquet = pq.ParquetFile(chain[-1].path)
+        group = parquet.read_row_group(parquet.num_row_groups - 1)
+        stored = group.slice(group.num_rows - 1)
+        last = int(stored.column("id")[0].as_py())
+        fetched = read_facts_after(session=session, kind=kind, after_id=last - 1, limit=1)
+        if not fetched.equals(stored.cast(fetched.schema)):
+            return False
+    return True
 
 
 def naive_utc(moment: datetime | None) -> datetime | None:

@@ -8,10 +8,20 @@ from sqlalchemy import Engine
 
 from storage.engine import create_database_engine
 from storage.migrate import upgrade_to_head
+from storage.snapshot_files import SNAPSHOT_DIR_ENV
 from tests.databases import database_url
 
 # One Playwright and one Chromium for the whole session, shared by tests/browser and tests/oidc.
 pytest_plugins = ["tests.browser.chromium"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _snapshot_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Dashboard snapshots of PostgreSQL test schemas go to a temporary directory, not the home
+    directory (servers the tests start inherit it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SNAPSHOT_DIR_ENV, str(tmp_path_factory.mktemp("snapshots")))
+        yield
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
