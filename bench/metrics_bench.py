@@ -1,18 +1,30 @@
-"""Dashboard query times at scale, against DuckDB and pandas over the same rows.
+"""Dashboard times at scale: a first build, the first view after a restart, warm views and memory
+per process, next to plain DuckDB over the same rows.
 
-    python bench/metrics_bench.py --database-url URL [--runs 5]
+    python bench/metrics_bench.py --database-url URL [--runs 5] [--keep-files]
 
-Point it at a database loaded with `workbench demo --items 1000000` (SQLite or PostgreSQL).
-The decisions, with the item columns the dashboard needs, are read into the columnar snapshot
-the dashboard uses (storage/snapshot.py; its build time is printed); each aggregation is timed
-over it, and the heaviest two again in plain DuckDB and pandas over a copy of the same rows.
+Point it at a database loaded with `workbench demo --items 1000000` (SQLite or PostgreSQL). The
+snapshot's Parquet files (storage/snapshot_files.py) are deleted first, unless `--keep-files`, so
+the first child process builds them from the database; a second child is a restarted server:
+it reads the files, fetches only what is new and draws the dashboard. Each child reports its
+first whole-dashboard view, the median warm view and its peak and final RSS. The second then
+loads the same files into DuckDB's own in-memory tables and runs each aggregation there and
+over the snapshot by turns: plain DuckDB at its fastest, at the cost of holding every row in
+memory. Before that, the database's first facts are fetched both ways, as Arrow
+(`read_facts_after`, what the snapshot uses) and as SQLAlchemy rows, the faster of two tries each.
 """
 
 import argparse
+import json
+import os
+import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,100 +34,171 @@ import duckdb  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.common import machine_note, print_table  # noqa: E402
-from review.clock import utcnow  # noqa: E402
 from review.metrics import dashboard_metrics  # noqa: E402
+from storage import snapshot_files  # noqa: E402
 from storage.engine import create_database_engine, reading  # noqa: E402
 from storage.models import Decision  # noqa: E402
 from storage.repositories import metrics as queries  # noqa: E402
 from storage.repositories import snapshot_metrics as facts  # noqa: E402
-from storage.repositories.metrics import MetricsFilter  # noqa: E402
-from storage.snapshot import Snapshot, refreshed_snapshot  # noqa: E402
+from storage.repositories.metrics import MetricsFilter, read_facts_after  # noqa: E402
+from storage.snapshot import refreshed_snapshot  # noqa: E402
 from tests.factories import OPERATOR  # noqa: E402
 
 FILTERS = MetricsFilter()
+FETCH_ROWS = 100_000
+AGGREGATIONS = {
+    "outcomes by day/source/task/version": facts.count_outcomes_by_day,
+    "outcomes by reviewer": facts.count_outcomes_by_reviewer,
+    "overrides by reason": facts.count_overrides_by_reason,
+    "audit outcomes (error rate)": facts.count_audit_outcomes,
+    "outcomes by confidence band": facts.count_outcomes_by_confidence_band,
+    "items by confidence band": facts.count_items_by_confidence_band,
+    "agreement pairs": facts.count_agreement_pairs,
+    "review seconds histogram": facts.review_seconds_histogram,
+    "decisions by hour": facts.count_decisions_by_hour,
+}
 
 
-def _queries(engine: Any, snapshot: Snapshot) -> dict[str, Callable[[], object]]:
-    def sql(function: Callable[..., object], **kwargs: object) -> Callable[[], object]:
-        def call() -> object:
-            with reading(engine) as session:
-                return function(session=session, **kwargs)
-        return call
-
-    now = utcnow()
-    with reading(engine) as session:
-        groups = queries.count_waiting_by_group(session=session)
-    cutoffs = {(g[0], g[1], g[2]): now for g in groups}
-    over_snapshot = {
-        name: (lambda function=function: function(snapshot, FILTERS))
-        for name, function in (
-            ("outcomes by day/source/task/version", facts.count_outcomes_by_day),
-            ("outcomes by reviewer", facts.count_outcomes_by_reviewer),
-            ("overrides by reason", facts.count_overrides_by_reason),
-            ("audit outcomes (error rate)", facts.count_audit_outcomes),
-            ("outcomes by confidence band", facts.count_outcomes_by_confidence_band),
-            ("items by confidence band", facts.count_items_by_confidence_band),
-            ("agreement pairs", facts.count_agreement_pairs),
-            ("review seconds histogram", facts.review_seconds_histogram),
-            ("decisions by hour", facts.count_decisions_by_hour),
-        )
-    }
-    return {
-        **over_snapshot,
-        "waiting by group (SQL)": sql(queries.count_waiting_by_group),
-        "past SLA (SQL)": sql(queries.count_past_sla, cutoffs=cutoffs),
-        "snapshot refresh, nothing new": lambda: refreshed_snapshot(engine),
-        "whole dashboard (refresh + all of the above)": lambda: dashboard_metrics(engine, OPERATOR, FILTERS),
-    }
-
-
-def _time(call: Callable[[], object], runs: int) -> tuple[float, float]:
-    started = time.perf_counter()
-    call()
-    cold = time.perf_counter() - started
-    warm = []
+def _median_ms(call: Callable[[], object], runs: int) -> float:
+    times = []
     for _ in range(runs):
         started = time.perf_counter()
         call()
-        warm.append(time.perf_counter() - started)
-    return cold * 1000, statistics.median(warm) * 1000
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def _memory() -> dict[str, float]:
+    with open("/proc/self/statm") as statm:
+        resident_pages = int(statm.read().split()[1])
+    return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_mb": resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20}
+
+
+def _view_child(url: str, runs: int, baseline: bool) -> dict[str, Any]:
+    """A server process: its first whole-dashboard view, then warm views; with `baseline`, each
+    aggregation over the snapshot and over plain DuckDB in-memory tables, run by turns."""
+    import pandas  # noqa: F401 - a server has it loaded (Streamlit); pyarrow imports it lazily
+
+    engine = create_database_engine(url)
+    started = time.perf_counter()
+    dashboard_metrics(engine, OPERATOR, FILTERS)
+    first = time.perf_counter() - started
+    snapshot = refreshed_snapshot(engine)
+    warm = _median_ms(lambda: dashboard_metrics(engine, OPERATOR, FILTERS), runs)
+    result: dict[str, Any] = {"first_s": first, "warm_ms": warm, **_memory(),
+              "files": sum(len(paths) for paths in snapshot.paths.values())}
+    if baseline:
+        plain, result["load_s"] = _in_memory_duckdb(snapshot_files.snapshot_directory(engine.url))
+        result["plain_rss_mb"] = _memory()["rss_mb"] - result["rss_mb"]
+        timed: dict[str, tuple[float, float | None]] = {}
+        for name, function in AGGREGATIONS.items():
+            over_plain = partial(function, plain, FILTERS)  # type: ignore[arg-type] # same query()
+            timed[name] = _by_turns(partial(function, snapshot, FILTERS), over_plain, runs)
+        result["queries_ms"] = timed
+        result["queries_ms"]["snapshot refresh, nothing new"] = (
+            _median_ms(lambda: refreshed_snapshot(engine), runs), None)
+    return result
+
+
+def _by_turns(one: Callable[[], object], other: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median ms of each, run alternately so that load on the machine weighs on both alike."""
+    one(), other()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for call, kept in ((one, times[0]), (other, times[1])):
+            started = time.perf_counter()
+            call()
+            kept.append(time.perf_counter() - started)
+    return statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000
+
+
+class _InMemory:
+    """Plain DuckDB: tables `d` and `i` in its own in-memory storage."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+
+    def query(self, sql: str, parameters: Any = ()) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self.connection.execute(sql, list(parameters)).fetchall()]
+
+
+def _in_memory_duckdb(directory: Path) -> tuple[_InMemory, float]:
+    connection = duckdb.connect()
+    started = time.perf_counter()
+    for kind, table in (("decisions", "d"), ("items", "i")):
+        paths = [str(file.path) for file in snapshot_files.chain(directory, kind)]
+        connection.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet({paths})")
+    return _InMemory(connection), time.perf_counter() - started
+
+
+def _in_child(mode: str, url: str, runs: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", mode, "--database-url", url, "--runs", str(runs)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _fetch_rates(engine: Any) -> list[list[object]]:
+    """Rows/s of the facts as Arrow (the snapshot's path) and as SQLAlchemy rows (tuples), the
+    faster of two tries each, by turns."""
+    statement = queries._fact_statement("decisions", 0, FETCH_ROWS, engine.dialect.name == "postgresql")
+    best = {"arrow": float("inf"), "rows": float("inf")}
+    with reading(engine) as session:
+        for _ in range(2):
+            started = time.perf_counter()
+            arrow = read_facts_after(session=session, kind="decisions", after_id=0, limit=FETCH_ROWS)
+            best["arrow"] = min(best["arrow"], time.perf_counter() - started)
+            started = time.perf_counter()
+            rows = [tuple(row) for row in session.execute(statement)]
+            best["rows"] = min(best["rows"], time.perf_counter() - started)
+    assert arrow.num_rows == len(rows)
+    return [["as Arrow (read_facts_after)", len(rows), len(rows) / best["arrow"], 1.0],
+            ["as SQLAlchemy rows (baseline)", len(rows), len(rows) / best["rows"],
+             best["rows"] / best["arrow"]]]
 
 
 def main() -> None:
-    """Time every dashboard query, then the same aggregations over a columnar snapshot."""
+    """Time a build, a restart and warm views in child processes; plain DuckDB beside them."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep-files", action="store_true",
+                        help="time the restart over the snapshot files as they are (no first build)")
+    parser.add_argument("--child", choices=["view", "baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_view_child(args.database_url, args.runs, args.child == "baseline")))
+        return
     engine = create_database_engine(args.database_url)
     with engine.connect() as connection:
         decisions = connection.execute(select(func.count()).select_from(Decision)).scalar_one()
     print(f"{engine.dialect.name}, {decisions:,} decisions; {machine_note()}")
-    started = time.perf_counter()
-    snapshot = refreshed_snapshot(engine)
-    print(f"columnar snapshot of {snapshot.last_decision_id:,} decision ids and {snapshot.last_item_id:,} "
-          f"items built in {time.perf_counter() - started:.1f} s (once per process; then only new rows)")
-    rows = [[name, *_time(call, args.runs)] for name, call in _queries(engine, snapshot).items()]
-    print_table(["query", "first ms", "warm ms (median)"], rows)
-    frame = snapshot.decisions[0].to_pandas()
-    frame["day"] = frame["decided_at"].dt.strftime("%Y-%m-%d")
-    connection = duckdb.connect()
-    connection.register("d", frame)
-    baseline = {
-        "duckdb: outcomes by day/source/task/version": lambda: connection.execute(
-            "SELECT day, source, task, model_version, outcome, count(*) FROM d GROUP BY ALL").fetchall(),
-        "pandas: outcomes by day/source/task/version": lambda: frame.groupby(
-            ["day", "source", "task", "model_version", "outcome"], dropna=False).size(),
-        "duckdb: outcomes by confidence band": lambda: connection.execute(
-            "SELECT route, floor(confidence * 10), outcome, count(*) FROM d "
-            "WHERE confidence IS NOT NULL GROUP BY ALL").fetchall(),
-        "pandas: outcomes by confidence band": lambda: frame.assign(
-            band=(frame["confidence"] * 10).floordiv(1)).groupby(["route", "band", "outcome"]).size(),
-    }
-    print_table(["same aggregation, other engines over the same rows", "first ms", "warm ms (median)"],
-                [[name, *_time(call, args.runs)] for name, call in baseline.items()])
+    import pandas  # noqa: F401 - as in a server process (Streamlit loads it); pyarrow does lazily
+    print_table(["fetch of the first decision facts", "rows", "rows/s", "Arrow's speed-up"],
+                _fetch_rates(engine))
+    directory = snapshot_files.snapshot_directory(engine.url)
+    views = []
+    if not args.keep_files:
+        shutil.rmtree(directory, ignore_errors=True)
+        views.append(("first build (new process, no files)", _in_child("view", args.database_url, args.runs)))
+    views.append(("after a restart (new process, files kept)",
+                  _in_child("baseline", args.database_url, args.runs)))
+    print()
+    print_table(["whole dashboard", "first view s", "warm ms (median)", "peak RSS MB", "RSS MB after"],
+                [[name, view["first_s"], view["warm_ms"], view["peak_mb"], view["rss_mb"]]
+                 for name, view in views])
+    restart = views[-1][1]
+    size = sum(path.stat().st_size for path in directory.glob("*.parquet")) / 2**20
+    print(f"\nsnapshot: {restart['files']} Parquet files, {size:.0f} MB in {directory}; plain DuckDB "
+          f"loads them into memory in {restart['load_s']:.2f} s, "
+          f"holding {restart['plain_rss_mb']:.0f} MB more")
+    print_table(["aggregation (warm, median, same process by turns)", "snapshot ms",
+                 "plain DuckDB in memory ms", "ratio"],
+                [[name, mine, plain if plain is not None else "", mine / plain if plain else ""]
+                 for name, (mine, plain) in restart["queries_ms"].items()])
+    print(f"\nload average at end: {', '.join(f'{value:.2f}' for value in os.getloadavg())}")
     engine.dispose()
 
 

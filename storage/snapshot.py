@@ -142,7 +142,8 @@ def _catch_up(session: Session, snapshot: Snapshot, newest: tuple[int, int]) -> 
     directory = snapshot.directory
     chains = _readable_chains(snapshot)
     ends = tuple(chain[-1].last if chain else 0 for chain in chains.values())
-    if ends[0] > newest[0] or ends[1] > newest[1] or not (snapshot.checked or _still_matches(session, chains)):
+    behind = ends[0] > newest[0] or ends[1] > newest[1]
+    if behind or not (snapshot.checked or _still_matches(session, chains)):
         # The database was emptied or replaced under the same address: start over.
         files.remove_all(directory)
         chains = {kind: [] for kind in TABLES}

@@ -168,10 +168,10 @@ def _read_postgres_csv(connection: Any, statement: Any, schema: pa.Schema) -> pa
     # Python object per value, several times faster than fetching tuples (bench/metrics_bench.py).
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     buffer = io.BytesIO()
-    with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)") as copy:
-            for chunk in copy:
-                buffer.write(chunk)
+    copying = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(copying) as copy:  # type: ignore[union-attr]
+        for chunk in copy:
+            buffer.write(chunk)
     if not buffer.tell():
         return schema.empty_table()
     buffer.seek(0)

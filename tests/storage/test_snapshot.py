@@ -119,6 +119,21 @@ def test_many_small_increments_are_compacted_into_few_files(engine, monkeypatch)
     assert _outcomes(engine) == {"approved": 6}
 
 
+def test_files_compacted_away_by_another_process_are_taken_up_on_the_next_query(engine, monkeypatch):
+    for _ in range(3):
+        _decide_many(engine, 1, Action.REJECT)
+        refreshed_snapshot(engine)
+    snapshot = refreshed_snapshot(engine)
+    assert len(snapshot.paths["decisions"]) == 3
+    monkeypatch.setattr(files, "MAX_SMALL_FILES", 0)
+    directory = files.snapshot_directory(engine.url)
+    with files.writer_lock(directory):  # as another process would
+        files.compact(directory, "decisions", snapshot_module.FACT_SCHEMAS["decisions"])
+    assert not any(path.exists() for path in snapshot.paths["decisions"])
+    assert count_outcomes_by_reviewer(snapshot, MetricsFilter()) == [("pat@example.com", "rejected", 3)]
+    assert len(snapshot.paths["decisions"]) == 1
+
+
 def test_the_chain_takes_each_range_once_and_skips_redundant_files(tmp_path):
     for after, last in ((0, 10), (10, 20), (0, 20), (20, 25), (15, 30), (40, 50)):
         (tmp_path / f"d-{after:012d}-{last:012d}.parquet").touch()
