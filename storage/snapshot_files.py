@@ -27,8 +27,8 @@ from sqlalchemy import URL
 SNAPSHOT_DIR_ENV = "WORKBENCH_SNAPSHOT_DIR"
 PREFIXES = {"decisions": "d", "items": "i"}
 FILE_ROWS = 1_000_000  # rows per file when a build writes many
-SMALL_BYTES = 16 * 1024 * 1024  # files under this are merged once there are many of them
-MAX_SMALL_FILES = 8
+SMALL_ROWS = 50_000  # increments merge into files of about this size first
+MAX_SMALL_FILES = 8  # files below a tier's size tolerated before they are merged
 _NAME = re.compile(r"^([di])-(\d{12})-(\d{12})\.parquet$")
 _memory_directories: dict[str, tempfile.TemporaryDirectory[str]] = {}
 
@@ -147,15 +147,20 @@ def write(directory: Path, kind: str, after: int, tables: Iterable[pa.Table], sc
 
 
 def compact(directory: Path, kind: str, schema: pa.Schema) -> None:
-    """Merge the trailing run of small files once there are many, then delete every file the
-    chain no longer uses (and leftovers of writes that died). Call with the writer lock held."""
-    files = chain(directory, kind)
-    start = len(files)
-    while start > 0 and files[start - 1].path.stat().st_size < SMALL_BYTES:
-        start -= 1
-    small = files[start:]
-    if len(small) > MAX_SMALL_FILES:
-        write(directory, kind, small[0].after, (pq.read_table(file.path) for file in small), schema)
+    """Merge the trailing run of smaller files once there are many, then delete every file the
+    chain no longer uses (and leftovers of writes that died). Call with the writer lock held.
+
+    Two tiers keep the rewriting small: increments merge into files of up to `SMALL_ROWS` rows,
+    and those into files of `FILE_ROWS`; a full file is never rewritten.
+    """
+    for below in (SMALL_ROWS, FILE_ROWS):
+        files = chain(directory, kind)
+        start = len(files)
+        while start > 0 and pq.read_metadata(files[start - 1].path).num_rows < below:
+            start -= 1
+        run = files[start:]
+        if len(run) > MAX_SMALL_FILES:
+            write(directory, kind, run[0].after, (pq.read_table(file.path) for file in run), schema)
     used = {file.path for file in chain(directory, kind)}
     for file in _files(directory, kind):
         if file.path not in used:
