@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from storage import snapshot_files as files
 from storage.engine import reading
-from storage.repositories.metrics import FACT_SCHEMAS, get_last_ids, read_facts_after
+from storage.repositories.metrics import FACT_SCHEMAS, get_last_ids, last_cursor, read_facts_after
 
 BATCH = 100_000  # rows per fetch: bounds the memory a build needs
 KEEP_SNAPSHOTS = 4
@@ -172,21 +172,18 @@ def _readable_chains(snapshot: Snapshot) -> dict[str, list[files.FactFile]]:
 def _batches(session: Session, kind: str, after: int) -> Iterator[pa.Table]:
     while (table := read_facts_after(session=session, kind=kind, after_id=after, limit=BATCH)).num_rows:
         yield table
-        after = int(table.column("id")[-1].as_py())
+        after = last_cursor(table)
         if table.num_rows < BATCH:
             return
 
 
 def _still_matches(session: Session, chains: dict[str, list[files.FactFile]]) -> bool:
-    """Whether the last fact of each file chain is still in the database, unchanged."""
+    """Whether the first fact of each chain's last file is still in the database, unchanged."""
     for kind, chain in chains.items():
         if not chain:
             continue
-        parquet = pq.ParquetFile(chain[-1].path)
-        group = parquet.read_row_group(parquet.num_row_groups - 1)
-        stored = group.slice(group.num_rows - 1)
-        last = int(stored.column("id")[0].as_py())
-        fetched = read_facts_after(session=session, kind=kind, after_id=last - 1, limit=1)
+        stored = pq.ParquetFile(chain[-1].path).read_row_group(0).slice(0, 1)
+        fetched = read_facts_after(session=session, kind=kind, after_id=chain[-1].after, limit=1)
         if not fetched.equals(stored.cast(fetched.schema)):
             return False
     return True

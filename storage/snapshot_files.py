@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import URL
 
+from storage.repositories.metrics import last_cursor
+
 SNAPSHOT_DIR_ENV = "WORKBENCH_SNAPSHOT_DIR"
 PREFIXES = {"decisions": "d", "items": "i"}
 FILE_ROWS = 1_000_000  # rows per file when a build writes many
@@ -135,7 +137,7 @@ def write(directory: Path, kind: str, after: int, tables: Iterable[pa.Table], sc
                 path = directory / f".tmp-{os.getpid()}-{uuid.uuid4().hex}.parquet"
                 pending = (path, pq.ParquetWriter(path, schema, compression="zstd"))
             pending[1].write_table(table, row_group_size=256 * 1024)
-            last, rows = int(table.column("id")[-1].as_py()), rows + table.num_rows
+            last, rows = last_cursor(table), rows + table.num_rows
             if rows >= FILE_ROWS:
                 publish()
         publish()

@@ -155,6 +155,11 @@ def read_facts_after(*, session: Session, kind: str, after_id: int, limit: int) 
     )
 
 
+def last_cursor(table: pa.Table) -> int:
+    """The cursor to pass to `read_facts_after` for the facts after `table`'s last row."""
+    return int(table.column("id")[-1].as_py())
+
+
 def _arrow_column(values: list[Any], kind: pa.DataType) -> pa.Array:
     if kind == _TIME:
         return pa.array(values, type=pa.string()).cast(kind)

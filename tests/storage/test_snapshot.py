@@ -52,14 +52,15 @@ def test_a_restarted_process_reads_the_files_and_fetches_only_what_is_new(engine
     asked = []
 
     def spy(**arguments):
-        asked.append((arguments["kind"], arguments["after_id"]))
+        asked.append((arguments["kind"], arguments["after_id"], arguments["limit"]))
         return read_facts_after(**arguments)
 
     monkeypatch.setattr(snapshot_module, "read_facts_after", spy)
     assert _outcomes(engine) == {"approved": 3, "rejected": 2}
-    fetched_from = {kind: min(after for k, after in asked if k == kind) for kind in ("decisions", "items")}
-    # Only the checks of the last stored rows (cursor - 1) and the increments: never from 0.
-    assert fetched_from == {"decisions": read_up_to[0] - 1, "items": read_up_to[1] - 1}
+    # One row each to check the files still match the database, then only the increments.
+    assert sorted((kind, after) for kind, after, limit in asked if limit > 1) == [
+        ("decisions", read_up_to[0]), ("items", read_up_to[1])]
+    assert len(asked) == 4
     asked.clear()
     assert _outcomes(engine) == {"approved": 3, "rejected": 2}
     assert asked == []  # nothing new: nothing fetched
