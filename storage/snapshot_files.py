@@ -41,8 +41,11 @@ def snapshot_directory(url: URL) -> Path:
     A SQLite file keeps it beside itself (`workbench.db` → `workbench.db.snapshot/`), so every
     process using that file shares it. A server database (PostgreSQL) may be used from several
     machines; each machine keeps its own copy under `WORKBENCH_SNAPSHOT_DIR` (default
-    `~/.cache/workbench/snapshots`), one directory per database identity: backend, host, port,
-    database and connection options (a schema on the search path), not the user or password.
+    `~/.workbench/snapshots`, beside the audit files), one directory per database identity:
+    backend, host, port, database and connection options (a schema on the search path), not the
+    user or password. Files beside the database's own would be shared by every machine only on a
+    shared disk, and a summary table in the database would put the dashboard's writes on every
+    decision's path; a copy per machine costs one full read of the history per machine, once.
     An in-memory SQLite database lives only as long as its process, and so does its snapshot.
     """
     if url.get_backend_name() == "sqlite":
@@ -56,7 +59,7 @@ def snapshot_directory(url: URL) -> Path:
                           database=url.database, query=url.query)
     text = identity.render_as_string(hide_password=False)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    root = os.environ.get(SNAPSHOT_DIR_ENV) or Path.home() / ".cache" / "workbench" / "snapshots"
+    root = os.environ.get(SNAPSHOT_DIR_ENV) or Path.home() / ".workbench" / "snapshots"
     return Path(root) / f"{url.get_backend_name()}-{url.database or 'default'}-{digest}"
 
 
