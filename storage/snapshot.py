@@ -9,6 +9,8 @@ a process holds no copy of the history in memory. The figures are those of the d
 `refresh` time.
 """
 
+import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -79,7 +81,11 @@ class Snapshot:
             return held[1]
         with _registry_lock:
             if self._database is None:
-                self._database = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
+                # Spills (a big self-join) go to a directory of this process's own, not the
+                # working directory, which DuckDB uses for an in-memory database by default.
+                spill = Path(tempfile.gettempdir()) / f"workbench-duckdb-{os.getpid()}"
+                self._database = duckdb.connect(
+                    config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill)})
         cursor = held[1] if held is not None else self._database.cursor()
         version, paths = self.version, dict(self.paths)
         for kind, table in TABLES.items():
