@@ -19,7 +19,7 @@ from review.permissions import Permission, can_reach_source, require
 from review.policies import rules_of
 from review.policy_scope import get_effective_policy
 from review.record_files import RawRecord
-from review.records import Record, validate_record
+from review.records import JSON_FIELDS, Record, validate_record
 from review.routing import PolicyRules, RoutingDecision, route_record
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
@@ -184,7 +184,10 @@ def _store_batch(
     rows = []
     for record in unique.values():
         policy, rules = router.policy_for(session, record)
-        rows.append(item_row(record, policy, now, rules))
+        row = item_row(record, policy, now, rules)
+        if record.json_texts is not None:  # encoded by validation: stored as they are
+            row.update(zip(JSON_FIELDS, map(JsonText, record.json_texts), strict=True))
+        rows.append(row)
     # Keys stored before (or by a concurrent ingest) are skipped by the insert itself.
     ids = insert_new_items(session=session, rows=rows)
     report.duplicates += len(rows) - len(ids)
@@ -213,24 +216,18 @@ def item_row(
     routing = (GOLD_ROUTING if record.gold is not None
                else route_record(record, rules or rules_of(policy)))
     auto = routing.route is Route.AUTO
-    # Encoded by validation: stored as they are.
-    json_values: tuple[Any, ...] = (
-        tuple(map(JsonText, record.json_texts)) if record.json_texts is not None
-        else (record.input, record.output, record.tags, record.metadata)
-    )
-    input_, output, tags, metadata = json_values
     return {
         "source": record.source,
         "external_id": record.external_id,
         "task": record.task,
         "model_version": record.model_version,
-        "input": input_,
-        "output": output,
+        "input": record.input,
+        "output": record.output,
         "confidence": record.confidence,
         "impact": record.impact.value if record.impact else None,
         "priority": PRIORITY_OF_IMPACT[record.impact],
-        "tags": tags,
-        "metadata": metadata,
+        "tags": record.tags,
+        "metadata": record.metadata,
         "route": routing.route.value,
         "route_reason": routing.reason,
         "policy_id": policy.id,

@@ -2,6 +2,7 @@
 
 import json
 
+from review.demo import load_demo
 from review.enums import ItemState, Route
 from review.export import export_rows
 from review.ingest import ingest_records
@@ -210,3 +211,15 @@ def test_json_values_read_back_as_sent_and_are_stored_as_the_orm_would_write_the
                 "JOIN decision ON decision.item_id = item.id WHERE item.id = ?", (item.id,)
             ).one()
         assert tuple(texts) == (json.dumps(output), json.dumps(record["input"]), json.dumps(output))
+
+
+def test_demo_data_built_on_item_rows_holds_values_not_their_json_text(engine):
+    # load_demo derives each decision from ingest's item_row: an edit corrects the row's output.
+    load_demo(engine, OPERATOR, items=120, days=2)
+    items = {item.id: item for item in stored_items(engine)}
+    decisions = stored_decisions(engine)
+    assert any(d.outcome == "edited" and isinstance(d.output_before, dict) for d in decisions)
+    for decision in decisions:
+        assert decision.output_before == items[decision.item_id].output
+        if decision.outcome == "edited" and isinstance(decision.output_before, dict):
+            assert decision.output_after == {**decision.output_before, "corrected": True}
