@@ -63,11 +63,12 @@ def write_records(path: Path, count: int) -> None:
 @dataclass(frozen=True)
 class Run:
     """One timed path: seconds to parse (read) and to store (None when the two are interleaved),
-    the child's peak RSS, the report."""
+    the child's peak RSS, its CPU seconds over both, the report."""
 
     parse: float | None
     store: float
     peak_mb: float
+    cpu: float
     report: IngestReport | None = None
 
     @property
@@ -82,6 +83,11 @@ def in_child(target: Any, *args: Any) -> Run:
         return pool.apply(target, args)  # type: ignore[no-any-return]
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -90,10 +96,10 @@ def time_real_path(kind: str, path: Path) -> Run:
     """Stream the file into ingest_records as `workbench ingest` does, on a fresh migrated database."""
     with ExitStack() as stack:
         engine = fresh_engine(stack, kind)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         report = ingest_records(engine, ADMIN, read_record_file(str(path)))
-        seconds = time.perf_counter() - started
-    return Run(None, seconds, _peak_mb(), report)
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+    return Run(None, seconds, _peak_mb(), cpu, report)
 
 
 def _parsed_rows(path: Path) -> list[tuple[Any, ...]]:
@@ -108,17 +114,17 @@ def time_raw_sqlite(path: Path) -> Run:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.executescript(_RAW_SCHEMA)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         rows = _parsed_rows(path)
         parsed = time.perf_counter() - started
         connection.execute("BEGIN")
         connection.executemany(f"INSERT INTO item VALUES ({', '.join('?' * len(_FIELDS))})", rows)
         connection.execute("COMMIT")
-        inserted = time.perf_counter() - started - parsed
+        inserted, cpu = time.perf_counter() - started - parsed, _cpu() - cpu
         stored = connection.execute("SELECT count(*) FROM item").fetchone()[0]
         connection.close()
     assert stored == len(rows), stored
-    return Run(parsed, inserted, _peak_mb())
+    return Run(parsed, inserted, _peak_mb(), cpu)
 
 
 def time_raw_copy(path: Path) -> Run:
@@ -128,7 +134,7 @@ def time_raw_copy(path: Path) -> Run:
         with psycopg.connect(url) as connection:
             connection.execute(_RAW_PG_SCHEMA)
             connection.commit()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu()
             rows = _parsed_rows(path)
             parsed = time.perf_counter() - started
             with connection.cursor() as cursor, cursor.copy(
@@ -137,10 +143,10 @@ def time_raw_copy(path: Path) -> Run:
                 for row in rows:
                     copy.write_row(row)
             connection.commit()
-            inserted = time.perf_counter() - started - parsed
+            inserted, cpu = time.perf_counter() - started - parsed, _cpu() - cpu
             stored = connection.execute("SELECT count(*) FROM item").fetchone()
     assert stored is not None and stored[0] == len(rows), stored
-    return Run(parsed, inserted, _peak_mb())
+    return Run(parsed, inserted, _peak_mb(), cpu)
 
 
 def _raw_row(record: dict[str, Any]) -> tuple[Any, ...]:
@@ -168,20 +174,23 @@ def main() -> None:
             raw = in_child(time_raw_sqlite if kind == "sqlite" else time_raw_copy, path)
             raw_rate = args.records / raw.total
             name = "raw sqlite3 executemany" if kind == "sqlite" else "raw psycopg COPY"
-            rows.append([name, raw.parse, raw.store, raw.total, raw_rate, "1.00", raw.peak_mb, "-", "-"])
+            rows.append([name, raw.parse, raw.store, raw.total, raw_rate, "1.00", raw.cpu, "1.00",
+                         raw.peak_mb, "-", "-"])
             run = in_child(time_real_path, kind, path)
             _check(run, args.records)
             small_run = in_child(time_real_path, kind, small)
             _check(small_run, small_records)
             rate = args.records / run.total
             rows.append([f"read_record_file + ingest_records ({kind})", "-", "-", run.total, rate,
-                         f"{rate / raw_rate:.2f}", run.peak_mb, small_run.peak_mb,
-                         _reported(run).routes.get("auto", 0)])
-        print_table(["path", "parse s", "store s", "total s", "records/s", "vs raw", "peak RSS MB",
-                     f"RSS {small_records:,}", "auto-approved"], rows)
+                         f"{rate / raw_rate:.2f}", run.cpu, f"{raw.cpu / run.cpu:.2f}", run.peak_mb,
+                         small_run.peak_mb, _reported(run).routes.get("auto", 0)])
+        print_table(["path", "parse s", "store s", "total s", "records/s", "vs raw", "CPU s",
+                     "vs raw CPU", "peak RSS MB", f"RSS {small_records:,}", "auto-approved"], rows)
         print("parse = reading the JSONL file (the real path streams it: parsing, validating, routing "
               "and storing a batch at a time); auto-approved records also get a decision row; "
-              f"RSS {small_records:,} = the real path's peak RSS on a file of that many records")
+              f"RSS {small_records:,} = the real path's peak RSS on a file of that many records; CPU s = "
+              "this process's user+sys seconds (not the PostgreSQL server's), steadier than wall time "
+              "on a busy machine")
         print(f"load average at end: {', '.join(f'{value:.2f}' for value in os.getloadavg())}")
 
 
