@@ -19,11 +19,12 @@ from review.permissions import Permission, can_reach_source, require
 from review.policies import rules_of
 from review.policy_scope import get_effective_policy
 from review.record_files import RawRecord
-from review.records import Record, validate_record
-from review.routing import RoutingDecision, route_record
+from review.records import JSON_FIELDS, Record, validate_record
+from review.routing import PolicyRules, RoutingDecision, route_record
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
 from storage.models import Policy
+from storage.repositories.bulk import JsonText
 from storage.repositories.decisions import (
     insert_automatic_decisions,
     list_decisions_with_items,
@@ -120,7 +121,7 @@ def _validated(
             report.rejected.append(Rejection(raw.line, raw.error))
             continue
         try:
-            record = validate_record(raw.value, gold=gold)
+            record = validate_record(raw.value, gold=gold, unique_keys=raw.unique_keys)
             yield _writable(with_gold_answer(record, raw.value) if gold else record, actor)
         except InvalidRequest as error:
             report.rejected.append(Rejection(raw.line, str(error), error.field))
@@ -139,14 +140,14 @@ class _Router:
     """Routes records with the effective policy of their (source, task), read once per ingest."""
 
     def __init__(self) -> None:
-        self._policies: dict[tuple[str, str], Policy] = {}
+        self._policies: dict[tuple[str, str], tuple[Policy, PolicyRules]] = {}
 
-    def policy_for(self, session: Session, record: Record) -> Policy:
+    def policy_for(self, session: Session, record: Record) -> tuple[Policy, PolicyRules]:
+        """The policy of the record's (source, task), with its routing rules."""
         key = (record.source, record.task)
         if key not in self._policies:
-            self._policies[key] = get_effective_policy(
-                session=session, source=record.source, task=record.task
-            )
+            policy = get_effective_policy(session=session, source=record.source, task=record.task)
+            self._policies[key] = (policy, rules_of(policy))
         return self._policies[key]
 
 
@@ -180,7 +181,13 @@ def _store_batch(
             report.duplicates += 1
         else:
             unique[record.key] = record
-    rows = [item_row(record, router.policy_for(session, record), now) for record in unique.values()]
+    rows = []
+    for record in unique.values():
+        policy, rules = router.policy_for(session, record)
+        row = item_row(record, policy, now, rules)
+        if record.json_texts is not None:  # encoded by validation: stored as they are
+            row.update(zip(JSON_FIELDS, map(JsonText, record.json_texts), strict=True))
+        rows.append(row)
     # Keys stored before (or by a concurrent ingest) are skipped by the insert itself.
     ids = insert_new_items(session=session, rows=rows)
     report.duplicates += len(rows) - len(ids)
@@ -201,10 +208,13 @@ def _deliver_upstream(session: Session, decision_ids: list[int], now: datetime) 
         enqueue_deliveries(session, list_decisions_with_items(session=session, ids=decision_ids), now)
 
 
-def item_row(record: Record, policy: Policy, received_at: datetime) -> dict[str, Any]:
-    """The item row for a routed record."""
+def item_row(
+    record: Record, policy: Policy, received_at: datetime, rules: PolicyRules | None = None
+) -> dict[str, Any]:
+    """The item row for a routed record; `rules` are the policy's (rules_of), if already known."""
     # A gold item must reach a person: it is never auto-approved, sampled or sent to a second review.
-    routing = GOLD_ROUTING if record.gold is not None else route_record(record, rules_of(policy))
+    routing = (GOLD_ROUTING if record.gold is not None
+               else route_record(record, rules or rules_of(policy)))
     auto = routing.route is Route.AUTO
     return {
         "source": record.source,

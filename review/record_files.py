@@ -6,7 +6,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 DEFAULT_MAX_RECORD_BYTES = 1_000_000
@@ -28,11 +28,16 @@ class RepeatedKeys(dict[str, Any]):
 
 @dataclass(frozen=True)
 class RawRecord:
-    """One record as read: its line number and either its value or why it could not be read."""
+    """One record as read: its line number and either its value or why it could not be read.
+
+    `unique_keys` is True when the reader knows no object in `value` repeats a key, so
+    validation need not walk the value to look for a `RepeatedKeys`.
+    """
 
     line: int
     value: Any = None
     error: str | None = None
+    unique_keys: bool = field(default=False, compare=False)
 
 
 def max_record_bytes() -> int:
@@ -46,9 +51,18 @@ def parse_json_text(text: str | bytes, mark_repeated_keys: bool = False) -> Any:
     A key repeated in one object is an error naming it; with `mark_repeated_keys` that object
     becomes a `RepeatedKeys` instead, so a list of records can refuse only the record holding it.
     """
-    hook = _marking_repeated_keys if mark_repeated_keys else _refusing_repeated_keys
+    return _parse(_MARKING if mark_repeated_keys else _REFUSING, text)
+
+
+def _parse(decoder: json.JSONDecoder, text: str | bytes) -> Any:
+    """`json.loads(text)` with `decoder` (built once: json.loads builds one per call when given a
+    hook), its failures turned into a ValueError with a reason."""
     try:
-        return json.loads(text, object_pairs_hook=hook)
+        if isinstance(text, bytes):  # as json.loads decodes bytes
+            text = text.decode(json.detect_encoding(text), "surrogatepass")
+        elif text.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return decoder.decode(text)
     except json.JSONDecodeError as error:
         # Some of json's messages end in "at" ("Unterminated string starting at").
         reason = error.msg.removesuffix(" at")
@@ -71,6 +85,10 @@ def _refusing_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _marking_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     value = dict(pairs)
     return RepeatedKeys(pairs, _repeated_key(pairs)) if len(value) < len(pairs) else value
+
+
+_REFUSING = json.JSONDecoder(object_pairs_hook=_refusing_repeated_keys)
+_MARKING = json.JSONDecoder(object_pairs_hook=_marking_repeated_keys)
 
 
 def _repeated_key(pairs: list[tuple[str, Any]]) -> str:
@@ -102,6 +120,18 @@ def _position(line: int, column: int) -> str:
 def read_json_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[RawRecord]:
     """Yield each non-blank line of a JSON Lines stream as a record, never holding an oversized line."""
     limit = limit or max_record_bytes()
+    # This stream's own decoder notes each repeated key it marks, so a record without one is
+    # known clean and validation skips the walk that would look for it.
+    marked: list[str] = []
+
+    def marking(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        value = dict(pairs)
+        if len(value) == len(pairs):
+            return value
+        marked.append(key := _repeated_key(pairs))
+        return RepeatedKeys(pairs, key)
+
+    decoder = json.JSONDecoder(object_pairs_hook=marking)
     line_number = 0
     while True:
         line = stream.readline(limit + 1)
@@ -118,9 +148,12 @@ def read_json_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[Raw
             yield RawRecord(line_number, error="line contains a NUL byte")
             continue
         try:
-            yield RawRecord(line_number, value=parse_json_text(line, mark_repeated_keys=True))
+            value = _parse(decoder, line)
         except ValueError as error:
             yield RawRecord(line_number, error=str(error))
+        else:
+            yield RawRecord(line_number, value=value, unique_keys=not marked)
+        marked.clear()
 
 
 def _skip_rest_of_line(stream: IO[bytes]) -> None:

@@ -3,7 +3,7 @@
 import json
 import math
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from review.enums import Impact
@@ -21,6 +21,8 @@ _KNOWN_FIELDS = frozenset(
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Cc: C0 and C1 controls (newline, tab, escape, ...); Zl, Zp: the line and paragraph separators.
 _CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+# The fields stored as JSON, in the order of `Record.json_texts`.
+JSON_FIELDS = ("input", "output", "tags", "metadata")
 # One encoder for the fast value check (json.dumps with options would build one per call).
 _DUMP = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
 
@@ -41,6 +43,9 @@ class Record:
     metadata: dict[str, Any] | None
     # A gold item's known answer (review/gold.py); only `ingest --gold` sets it.
     gold: dict[str, Any] | None = None
+    # input, output, tags and metadata as json.dumps writes them (JSON_FIELDS order): the text
+    # the value check produced, kept so that storing the record encodes nothing again.
+    json_texts: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -48,11 +53,12 @@ class Record:
         return (self.source, self.external_id)
 
 
-def validate_record(raw: Any, gold: bool = False) -> Record:
+def validate_record(raw: Any, gold: bool = False, unique_keys: bool = False) -> Record:
     """Check `raw` against the contract; raise `InvalidRequest` naming the first field at fault.
 
     With `gold`, the record may carry a `gold` answer (checked by review/gold.py); without, a
     `gold` field is refused, so an upstream system cannot plant the answers reviewers are scored by.
+    `unique_keys` says the reader found no repeated key in `raw` (`RawRecord.unique_keys`).
     """
     if not isinstance(raw, dict):
         raise InvalidRequest(f"a record must be a JSON object, not {_json_kind(raw)}")
@@ -61,14 +67,19 @@ def validate_record(raw: Any, gold: bool = False) -> Record:
     if "gold" in raw and not gold:
         raise InvalidRequest("'gold' is accepted only from a gold file (`workbench ingest --gold`, or a "
                              "lead's gold upload), never from upstream records", field="gold")
-    unknown = sorted(set(raw) - _KNOWN_FIELDS - ({"gold"} if gold else set()))
-    if unknown:
-        # The name is the sender's text and may hold anything, even a lone surrogate, which
-        # no terminal or JSON response can carry: escape what is not valid Unicode.
-        name = _printable(unknown[0][:100])
-        raise InvalidRequest(f"unknown field '{name}'", field=name)
+    if not _KNOWN_FIELDS.issuperset(raw):
+        unknown = sorted(set(raw) - _KNOWN_FIELDS - ({"gold"} if gold else set()))
+        if unknown:
+            # The name is the sender's text and may hold anything, even a lone surrogate, which
+            # no terminal or JSON response can carry: escape what is not valid Unicode.
+            name = _printable(unknown[0][:100])
+            raise InvalidRequest(f"unknown field '{name}'", field=name)
+    texts = dict.fromkeys(JSON_FIELDS, "null")
     for name, value in raw.items():
-        check_json_value(name, value)
+        if name in texts:
+            texts[name] = json_text(name, value, unique_keys)
+        else:
+            check_json_value(name, value)
     if "output" not in raw or raw["output"] is None:
         raise InvalidRequest("'output' is required", field="output")
     return Record(
@@ -82,6 +93,7 @@ def validate_record(raw: Any, gold: bool = False) -> Record:
         impact=_impact(raw.get("impact")),
         tags=_tags(raw.get("tags")),
         metadata=_metadata(raw.get("metadata")),
+        json_texts=tuple(texts.values()),
     )
 
 
@@ -183,8 +195,31 @@ def check_json_value(field: str, value: Any) -> None:
     """Refuse values no database column can hold: NUL characters, NaN, and absurd nesting."""
     if isinstance(value, str):
         check_text(field, value)
+    elif value is None or isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return  # a plain number (bool is an int) needs no dump
     elif not _plainly_valid(value):
         _check_each_value(field, value)
+
+
+def json_text(field: str, value: Any, unique_keys: bool = False) -> str:
+    """`value` as json.dumps writes it, once `check_json_value` would pass it: the one encoding
+    checks it (as `_plainly_valid` does) and, for ASCII text, is the stored text too. With
+    `unique_keys` (no `RepeatedKeys` inside), a value with at most MAX_JSON_DEPTH brackets cannot be
+    nested too deeply, so it is not walked."""
+    try:
+        text = _DUMP.encode(value)
+        ascii_only = text.isascii()
+        if not ascii_only:
+            text.encode("utf-8")  # a lone surrogate cannot be encoded
+    except (ValueError, TypeError, RecursionError):  # UnicodeEncodeError is a ValueError
+        _check_each_value(field, value)  # names the fault
+        return json.dumps(value)
+    if "\\u0000" in text or not (
+        (unique_keys and text.count("{") + text.count("[") <= MAX_JSON_DEPTH) or _containers_valid(value)
+    ):
+        _check_each_value(field, value)
+    # With ensure_ascii, json.dumps escapes DEL and every non-ASCII character as well.
+    return text if ascii_only and "\x7f" not in text else json.dumps(value)
 
 
 def _plainly_valid(value: Any) -> bool:
@@ -198,6 +233,11 @@ def _plainly_valid(value: Any) -> bool:
         return False
     if "\\u0000" in text:  # how the dump writes a NUL (or, rarely, a backslash before "u0000")
         return False
+    return _containers_valid(value)
+
+
+def _containers_valid(value: Any) -> bool:
+    """No container in `value` is nested too deeply or repeats a key."""
     stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
     while stack:
         current, depth = stack.pop()

@@ -39,32 +39,26 @@ def audit_draw(source: str, external_id: str, salt: str = "") -> float:
 
 def route_record(record: Record, rules: PolicyRules) -> RoutingDecision:
     """Route a record, then decide whether one person or two must review it."""
-    decision = _route(record, rules)
+    route, reason = _route(record, rules)
     two = (
-        decision.route is Route.REVIEW and record.impact is Impact.HIGH and rules.four_eyes_high_impact
+        route is Route.REVIEW and record.impact is Impact.HIGH and rules.four_eyes_high_impact
     ) or (
-        decision.route is Route.AUDIT
+        route is Route.AUDIT
         and audit_draw(record.source, record.external_id, "second-review\x1f") < rules.second_review_rate
     )
-    return RoutingDecision(decision.route, decision.reason, 2 if two else 1)
+    return RoutingDecision(route, reason, 2 if two else 1)
 
 
-def _route(record: Record, rules: PolicyRules) -> RoutingDecision:
+def _route(record: Record, rules: PolicyRules) -> tuple[Route, str]:
     """Apply the contract's routing order: paused, high impact, unknown or low confidence, audit."""
     if rules.paused:
-        return RoutingDecision(Route.REVIEW, "automation paused")
+        return Route.REVIEW, "automation paused"
     if record.impact is Impact.HIGH:
-        return RoutingDecision(Route.REVIEW, "high impact")
+        return Route.REVIEW, "high impact"
     if record.confidence is None:
-        return RoutingDecision(Route.REVIEW, "confidence unknown")
+        return Route.REVIEW, "confidence unknown"
     if record.confidence < rules.threshold:
-        return RoutingDecision(
-            Route.REVIEW,
-            f"confidence {record.confidence:g} below threshold {rules.threshold:g}",
-        )
+        return Route.REVIEW, f"confidence {record.confidence:g} below threshold {rules.threshold:g}"
     if audit_draw(record.source, record.external_id) < rules.audit_rate:
-        return RoutingDecision(Route.AUDIT, f"audit sample at rate {rules.audit_rate:.1%}")
-    return RoutingDecision(
-        Route.AUTO, f"confidence {record.confidence:g} at or above threshold {rules.threshold:g}"
-    )
-
+        return Route.AUDIT, f"audit sample at rate {rules.audit_rate:.1%}"
+    return Route.AUTO, f"confidence {record.confidence:g} at or above threshold {rules.threshold:g}"

@@ -1,5 +1,8 @@
 """Ingest: counts, idempotency by (source, external_id), --strict, and what routing stores."""
 
+import json
+
+from review.demo import load_demo
 from review.enums import ItemState, Route
 from review.export import export_rows
 from review.ingest import ingest_records
@@ -191,3 +194,32 @@ def test_a_records_metadata_is_stored_as_sent(engine):
     assert ingest(engine, record).accepted == 1
     item = stored_item(engine, record["external_id"])
     assert item.extra == {"ticket_url": "https://helpdesk.example/t/1", "lang": "de"}
+
+
+def test_json_values_read_back_as_sent_and_are_stored_as_the_orm_would_write_them(engine):
+    output = {"reply": "Chloé \U0001F600 a\x7fb \"quoted\"", "lines": [{"qty": 2, "price": 9.5}]}
+    record = make_auto_record(output=output, metadata={"ü": None}, tags=["demo"])
+    ingest(engine, record)
+    item = stored_item(engine, record["external_id"])
+    assert (item.output, item.extra, item.tags) == (output, {"ü": None}, ["demo"])
+    [decision] = stored_decisions(engine, item.id)
+    assert decision.output_before == decision.output_after == output
+    if engine.dialect.name == "sqlite":  # PostgreSQL's jsonb keeps no text; SQLite keeps ours
+        with engine.connect() as connection:
+            texts = connection.exec_driver_sql(
+                "SELECT item.output, item.input, decision.output_after FROM item "
+                "JOIN decision ON decision.item_id = item.id WHERE item.id = ?", (item.id,)
+            ).one()
+        assert tuple(texts) == (json.dumps(output), json.dumps(record["input"]), json.dumps(output))
+
+
+def test_demo_data_built_on_item_rows_holds_values_not_their_json_text(engine):
+    # load_demo derives each decision from ingest's item_row: an edit corrects the row's output.
+    load_demo(engine, OPERATOR, items=120, days=2)
+    items = {item.id: item for item in stored_items(engine)}
+    decisions = stored_decisions(engine)
+    assert any(d.outcome == "edited" and isinstance(d.output_before, dict) for d in decisions)
+    for decision in decisions:
+        assert decision.output_before == items[decision.item_id].output
+        if decision.outcome == "edited" and isinstance(decision.output_before, dict):
+            assert decision.output_after == {**decision.output_before, "corrected": True}

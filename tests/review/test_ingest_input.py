@@ -45,3 +45,12 @@ def test_an_id_with_a_newline_or_a_bidirectional_control_is_rejected_by_field(en
                     make_record(task="t\u2066"), make_record(source="team/helpdesk"))
     assert [r.field for r in report.rejected] == ["external_id", "source", "task", "source"]
     assert stored_items(engine) == []
+
+
+def test_a_repeated_key_deep_inside_a_streamed_record_rejects_only_that_record(engine):
+    good = make_record(input={"nested": [{"a": 1}]})
+    evil = ('{"external_id":"k-2","source":"helpdesk-ai","task":"t","output":"ok",'
+            '"input":{"nested":[{"a":1,"a":2}]}}')
+    report = ingest_records(engine, OPERATOR, read_json_lines(_jsonl(evil, json.dumps(good))))
+    assert [(r.position, r.field) for r in report.rejected] == [(1, "input")]
+    assert [item.input for item in stored_items(engine)] == [good["input"]]

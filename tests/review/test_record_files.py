@@ -230,3 +230,18 @@ def test_a_syntax_error_says_at_once():
 def test_a_syntax_error_past_the_first_line_names_the_line_too():
     with pytest.raises(ValueError, match="line 2, column 7"):
         parse_json_text('{"a": 1,\n "b": }')
+
+
+def test_the_reader_says_which_records_hold_no_repeated_key():
+    clean = make_record(input={"a": {"b": 1}})
+    repeated = b'{"external_id":"k","source":"s","task":"t","output":"ok","input":{"a":{"b":1,"b":2}}}'
+    records = _jsonl(clean, repeated, clean)
+    assert [record.unique_keys for record in records] == [True, False, True]
+
+
+def test_a_repeated_key_deep_inside_is_refused_when_validated_as_the_reader_read_it():
+    line = b'{"external_id":"k","source":"s","task":"t","output":"ok","input":[{"a":{"b":1,"b":2}}]}'
+    raw = _jsonl(line)[0]
+    with pytest.raises(InvalidRequest) as caught:
+        validate_record(raw.value, unique_keys=raw.unique_keys)
+    assert caught.value.field == "input" and "'b'" in str(caught.value)

@@ -1,5 +1,6 @@
 """The contract's record table: each rule refuses a bad record with a reason naming the field."""
 
+import json
 import math
 import unicodedata
 
@@ -209,3 +210,49 @@ def test_a_source_with_a_slash_is_refused_with_the_reason():
 
 def test_an_external_id_may_hold_slashes():
     assert validate_record(make_record(external_id="invoices/2026/001")).external_id == "invoices/2026/001"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"text": "plain ascii", "n": [1, 2.5, -3e-7, True, None]},
+        {"name": "Chloé", "emoji": "\U0001F600", "cjk": "日本"},
+        {"delete": "a\x7fb", "escapes": "tab\tquote\"back\\slash\nline"},
+        ["\u2028", {"\u00e9": "key outside ASCII"}],
+        "just a string",
+        [],
+    ],
+)
+def test_the_json_text_kept_for_storage_is_what_json_dumps_writes(value):
+    # Stored as it is, so it must read back (and compare in SQL) as the ORM's encoding would.
+    record = validate_record(make_record(input=value, output=value, tags=["ü"], metadata={"k": value}))
+    assert record.json_texts == (json.dumps(value), json.dumps(value), json.dumps(["ü"]),
+                                 json.dumps({"k": value}))
+
+
+def test_an_absent_json_field_is_kept_as_json_null():
+    record = make_record()
+    record.pop("input")
+    assert validate_record(record).json_texts == ("null", json.dumps(record["output"]), "null", "null")
+
+
+def test_values_known_free_of_repeated_keys_are_still_refused_when_nested_too_deeply():
+    value: object = "leaf"
+    for _ in range(65):
+        value = {"child": value}
+    with pytest.raises(InvalidRequest, match="nested") as caught:
+        validate_record(make_record(input=value), unique_keys=True)
+    assert caught.value.field == "input"
+
+
+def test_brackets_inside_strings_do_not_make_a_shallow_value_too_deep():
+    value = {"text": "[" * 100 + "{" * 100}
+    assert validate_record(make_record(output=value), unique_keys=True).output == value
+
+
+@pytest.mark.parametrize("unique_keys", [False, True])
+def test_a_nul_or_a_lone_surrogate_is_refused_whatever_the_reader_knew(unique_keys):
+    for value, reason in [({"a": ["x\x00"]}, "NUL"), ({"a": ["\ud800"]}, "surrogate")]:
+        with pytest.raises(InvalidRequest, match=reason) as caught:
+            validate_record(make_record(metadata=value), unique_keys=unique_keys)
+        assert caught.value.field == "metadata"
