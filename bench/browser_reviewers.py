@@ -41,23 +41,26 @@ async def new_reviewer_page(browser: Browser, timeout_ms: int, init_script: str 
     return await context.new_page()
 
 
-async def sign_in_local(page: Page, base_url: str, email: str) -> None:
-    """Open the app and sign in as the local user `email`; return once the sidebar shows it."""
+async def sign_in_local(page: Page, base_url: str, email: str, timeout_ms: int) -> None:
+    """Open the app and sign in as the local user `email`; return once the sidebar shows it.
+    Playwright raises its Error, or AssertionError when a wait of `expect` runs out."""
     await page.goto(base_url)
     combobox = page.get_by_role("combobox", name="Local user")
     await combobox.click()
     await combobox.fill(email)
     await page.get_by_role("option", name=email).click()
     await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible()
+    await expect(page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out")).to_be_visible(
+        timeout=timeout_ms)
 
 
-async def open_review(page: Page) -> None:
+async def open_review(page: Page, timeout_ms: int) -> None:
     """Go to `Review` and wait until its first run is done (an item held or `Claim next`)."""
     review = page.get_by_test_id("stSidebar").get_by_role("link", name="Review")
     if await review.count():  # with a single page Streamlit shows no navigation
         await review.click()
-    await expect(page.get_by_role("heading", name="Review", exact=True)).to_be_visible()
+    # `expect` has its own timeout (5 s), not the context's.
+    await expect(page.get_by_role("heading", name="Review", exact=True)).to_be_visible(timeout=timeout_ms)
     await page.wait_for_selector(IDLE_SELECTOR)
 
 

@@ -130,10 +130,10 @@ class Reviewer:
     async def start(self, base_url: str) -> bool:
         """Sign in, open Review and hold an item; False when that failed."""
         try:
-            await sign_in_local(self.page, base_url, self.email)
-            await open_review(self.page)
+            await sign_in_local(self.page, base_url, self.email, WAIT_MS)
+            await open_review(self.page, WAIT_MS)
             return await self._hold_item()
-        except PlaywrightError as error:
+        except (PlaywrightError, AssertionError) as error:
             self.run.error(f"sign-in failed: {_first_line(error)}")
             return False
 
@@ -175,7 +175,7 @@ class Reviewer:
             try:
                 await self.page.get_by_role("button", name="Approve").click()
                 after = await self._wait_for_next(self.held)
-            except PlaywrightError as error:
+            except (PlaywrightError, AssertionError) as error:
                 self.run.error(f"approve failed: {_first_line(error)}")
                 after = None
             else:
@@ -188,9 +188,9 @@ class Reviewer:
         try:
             await self.page.reload()
             await self.page.wait_for_selector(IDLE_SELECTOR)
-            await open_review(self.page)
+            await open_review(self.page, WAIT_MS)
             return await self._hold_item()
-        except PlaywrightError as error:
+        except (PlaywrightError, AssertionError) as error:
             self.run.error(f"recovery failed: {_first_line(error)}")
             return False
 
@@ -288,10 +288,13 @@ async def _sign_in_everyone(browser: Browser, server: Server, emails: list[str],
 async def _warm_up(browser: Browser, server: Server, email: str, run: Run) -> None:
     """One reviewer signs in, approves an item, and leaves: the first run imports the app's modules."""
     person = Reviewer(await new_reviewer_page(browser, WAIT_MS), email, run)
-    if await person.start(server.url):
-        await person.page.get_by_role("button", name="Approve").click()
-        if await person._wait_for_next(person.held):
+    try:
+        if await person.start(server.url):
+            await person.page.get_by_role("button", name="Approve").click()
             run.decisions += 1
+            await person._wait_for_next(person.held)
+    except (PlaywrightError, AssertionError) as error:
+        run.error(f"warm-up failed: {_first_line(error)}")
     await person.page.context.close()
 
 
