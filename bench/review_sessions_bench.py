@@ -2,7 +2,7 @@
 
     python bench/review_sessions_bench.py [--reviewers 50] [--minutes 30] [--think-s 20]
                                           [--database sqlite|postgresql] [--sample-s 30]
-                                          [--after-s 150] [--post-script-gc on|off]
+                                          [--after-s 150] [--post-script-gc on|off] [--tracemalloc]
 
 One `workbench serve` on a fresh database (a SQLite file in a temporary directory, or a PostgreSQL
 schema of its own, dropped afterwards) with enough low-confidence items that nobody runs out. Every
@@ -27,6 +27,7 @@ import json
 import os
 import random
 import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -64,6 +65,7 @@ WAIT_MS = 60_000
 SIGN_IN_AT_ONCE = 5  # sign-ins in flight together: 50 first page loads at once would swamp 2 cores
 SLOPE_MINUTES = 20
 ID_PREFIX = "sess-"
+TRACEMALLOC_HOOK = Path(__file__).resolve().parent / "tracemalloc_hook"
 
 # In the page: the held item's external id, whether the run is done and Approve is usable, and
 # whether the queue is empty or an error shows. Polled by wait_for_function after each Approve.
@@ -298,6 +300,14 @@ async def _warm_up(browser: Browser, server: Server, email: str, run: Run) -> No
     await person.page.context.close()
 
 
+async def _written(path: Path, seconds: float = 120) -> Path:
+    """`path` once the server wrote it (a snapshot of a traced heap takes a while)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not (path.exists() and path.stat().st_size):
+        await asyncio.sleep(1)
+    return path
+
+
 def _slope_mb_per_minute(samples: list[Sample], minutes: float) -> tuple[float, float] | None:
     """Least-squares slope of RSS over the last `minutes` of work, and the span it covers."""
     working = [sample for sample in samples if sample.label in ("signed in", "working", "work done")]
@@ -326,6 +336,12 @@ async def _bench(args: argparse.Namespace) -> tuple[Run, dict[str, Any]]:
         print(f"{items} items and {len(emails) + 1} reviewers loaded in {time.monotonic() - started:.0f} s",
               flush=True)
         extra_env = {}
+        traced = Path(tempfile.gettempdir()) / f"review-sessions-tracemalloc-{os.getpid()}.txt"
+        if args.tracemalloc:
+            # The server imports bench/tracemalloc_hook/sitecustomize.py at start-up.
+            extra_env["PYTHONPATH"] = os.pathsep.join(
+                [str(TRACEMALLOC_HOOK), *filter(None, [os.environ.get("PYTHONPATH")])])
+            extra_env["WORKBENCH_TRACEMALLOC_OUT"] = str(traced)
         if args.post_script_gc:
             extra_env["STREAMLIT_RUNNER_POST_SCRIPT_GC"] = "true" if args.post_script_gc == "on" else "false"
         server = Server(directory, free_port(), directory / "server.log", database_url=url,
@@ -350,12 +366,17 @@ async def _bench(args: argparse.Namespace) -> tuple[Run, dict[str, Any]]:
                 cpu_before = group_cpu_seconds(group)
                 sampler.work_started = time.monotonic()
                 sampler.take("signed in")
+                if args.tracemalloc:
+                    os.kill(server.process.pid, signal.SIGUSR1)  # the baseline snapshot
                 until = sampler.work_started + args.minutes * 60
                 await asyncio.gather(sampler.every(args.sample_s, until),
                                      *(person.work(until, args.think_s) for person in people))
                 facts["cpu_s"] = group_cpu_seconds(group) - cpu_before
                 facts["work_s"] = time.monotonic() - sampler.work_started
                 sampler.take("work done")
+                if args.tracemalloc:
+                    os.kill(server.process.pid, signal.SIGUSR1)
+                    facts["tracemalloc"] = await _written(traced)
                 for person in people:
                     await person.page.context.close()
             finally:
@@ -409,6 +430,9 @@ def _report(args: argparse.Namespace, run: Run, facts: dict[str, Any]) -> None:
               "(an Approve whose next item never drew is counted as made)")
     if facts["tracebacks"]:
         print(f"problem: {facts['tracebacks']} tracebacks in the server log ({facts['log']})")
+    if "tracemalloc" in facts:
+        print("what grew in the server between `signed in` and `work done` (tracemalloc): "
+              f"{facts['tracemalloc']}")
     print(f"load average at the end: {', '.join(f'{value:.2f}' for value in os.getloadavg())}")
 
 
@@ -425,6 +449,8 @@ def main() -> None:
                         help="seconds to wait after the browsers closed before the last reading")
     parser.add_argument("--post-script-gc", choices=["on", "off"],
                         help="override runner.postScriptGC (default: .streamlit/config.toml's)")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="trace the server's allocations and write what grew during the work to a file")
     args = parser.parse_args()
     if args.reviewers < 1 or args.minutes <= 0 or args.think_s <= 0 or args.sample_s <= 0:
         parser.error("--reviewers, --minutes, --think-s and --sample-s must be positive")
