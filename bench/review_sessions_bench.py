@@ -346,8 +346,8 @@ async def _bench(args: argparse.Namespace) -> tuple[Run, dict[str, Any]]:
             extra_env["STREAMLIT_RUNNER_POST_SCRIPT_GC"] = "true" if args.post_script_gc == "on" else "false"
         server = Server(directory, free_port(), directory / "server.log", database_url=url,
                         extra_env=extra_env)
+        stack.callback(server.stop)  # also when it never became healthy
         await asyncio.to_thread(server.start)
-        stack.callback(server.stop)
         assert server.process is not None
         group = server.process.pid
         sampler = Sampler(group, run)
@@ -367,7 +367,7 @@ async def _bench(args: argparse.Namespace) -> tuple[Run, dict[str, Any]]:
                 sampler.work_started = time.monotonic()
                 sampler.take("signed in")
                 if args.tracemalloc:
-                    os.kill(server.process.pid, signal.SIGUSR1)  # the baseline snapshot
+                    os.kill(server.process.pid, signal.SIGUSR1)  # tracing starts
                 until = sampler.work_started + args.minutes * 60
                 await asyncio.gather(sampler.every(args.sample_s, until),
                                      *(person.work(until, args.think_s) for person in people))
