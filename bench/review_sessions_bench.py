@@ -122,6 +122,8 @@ class Reviewer:
         self.page, self.email, self.run = page, email, run
         self.held: str | None = None
         self.queue_empty = False  # the one reason to stop before the time is up
+        self.signed_in = False
+        self.base_url = ""
         page.on("pageerror", lambda _error: run.error("page error"))
         page.on("console", self._console)
 
@@ -131,8 +133,10 @@ class Reviewer:
 
     async def start(self, base_url: str) -> bool:
         """Sign in, open Review and hold an item; False when that failed."""
+        self.base_url = base_url
         try:
             await sign_in_local(self.page, base_url, self.email, WAIT_MS)
+            self.signed_in = True
             await open_review(self.page, WAIT_MS)
             return await self._hold_item()
         except (PlaywrightError, AssertionError) as error:
@@ -186,11 +190,15 @@ class Reviewer:
                 self.held = None
 
     async def _recover(self) -> None:
-        """Reload (local mode remembers the user), back to Review, hold an item."""
+        """Reload (local mode remembers the user; sign in if that failed), back to Review, hold an item."""
         self.run.recoveries += 1
         try:
-            await self.page.reload()
-            await self.page.wait_for_selector(IDLE_SELECTOR)
+            if not self.signed_in:  # the sign-in itself failed: start over
+                await sign_in_local(self.page, self.base_url, self.email, WAIT_MS)
+                self.signed_in = True
+            else:
+                await self.page.reload()
+                await self.page.wait_for_selector(IDLE_SELECTOR)
             await open_review(self.page, WAIT_MS)
             await self._hold_item()
         except (PlaywrightError, AssertionError) as error:
