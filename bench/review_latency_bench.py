@@ -386,7 +386,7 @@ class Reviewer:
         """Sign in, open Review, and hold an item; a failure stops this reviewer only."""
         try:
             await self._start(base_url)
-        except PlaywrightError as error:
+        except (PlaywrightError, AssertionError) as error:  # expect() raises AssertionError
             await self._stop(f"sign-in or first claim failed: {str(error).splitlines()[0]}")
 
     async def _start(self, base_url: str) -> None:
@@ -647,6 +647,8 @@ async def _main(args: argparse.Namespace, kinds: list[str], counts: list[int]) -
         # This process, and the Playwright driver and Chromium it starts, on the other CPU: the
         # reviewers' browsers stand in for machines of their own instead of starving the server.
         os.sched_setaffinity(0, {BROWSER_CPU})
+    # Playwright's assertions wait 5 s by default: too short for ten sign-ins on a loaded machine.
+    expect.set_options(timeout=WAIT_MS)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                    args=CHROMIUM_ARGS)
