@@ -3,10 +3,6 @@
 A string is edited as that text (real line breaks, no quotes or escapes); an object as one field
 per key, with its lists of rows as tables; a list of rows as a table; anything else as JSON text.
 The widgets live in an `st.form`, so `edited_output` reads what they held when it was submitted.
-
-The widget keys stay the same from item to item (the browser updates the widgets instead of
-drawing new ones); `editor_values` gives what a fresh item's widgets start with, for the caller to
-put into `st.session_state`. Only a table editor's key names the item: its state cannot be set.
 """
 
 from typing import Any
@@ -31,41 +27,20 @@ EDITOR_LABEL = "Corrected output"
 _LONG_FIELD = 80
 
 
-def editor_values(output: Any, key: str) -> dict[str, Any]:
-    """What the editor's widgets under `key` start with for `output`, by widget key (tables,
-    whose data editors start from their data, are not listed)."""
+def render_output_editor(output: Any, key: str) -> None:
+    """The editor widgets for `output`, keyed under `key`, in a scroll pane of their own."""
     shape = shape_of(output)
-    if shape is Shape.TEXT:
-        return {f"{key}_text": output}
-    if shape is Shape.JSON:
-        return {f"{key}_json": pretty_json(output)}
-    if shape is Shape.TABLE:
-        return {}
-    values: dict[str, Any] = {}
-    for index, value in enumerate(output.values()):
-        if is_scalar(value):
-            values[f"{key}_field_{index}"] = value if isinstance(value, bool) else scalar_to_text(value)
-    return values
-
-
-def render_output_editor(output: Any, key: str, item: str) -> None:
-    """The editor widgets for `output`, keyed under `key` (table editors also under `item`, the
-    held item), in a scroll pane of the item's own: a new item's pane opens at the top."""
-    shape = shape_of(output)
-    with st.container(key=f"review_pane_{key}_{item}"):
+    with st.container(key=f"review_pane_{key}"):
         if shape is Shape.TEXT:
-            st.text_area(EDITOR_LABEL, key=f"{key}_text", height=_text_height(output))
+            st.text_area(EDITOR_LABEL, value=output, key=f"{key}_text", height=_text_height(output))
         elif shape is Shape.FIELDS:
-            _render_field_editors(output, key, item)
+            _render_field_editors(output, key)
         elif shape is Shape.TABLE:
             st.caption(EDITOR_LABEL)
-            _render_table_editor(output, f"{key}_table_{item}")
+            _render_table_editor(output, f"{key}_table")
         else:
-            st.text_area(EDITOR_LABEL, key=f"{key}_json", height=_text_height(pretty_json(output)))
-
-
-def _is_long(value: Any) -> bool:
-    return isinstance(value, str) and (len(value) > _LONG_FIELD or "\n" in value)
+            st.text_area(EDITOR_LABEL, value=pretty_json(output), key=f"{key}_json",
+                         height=_text_height(pretty_json(output)))
 
 
 def _text_height(text: str) -> int:
@@ -74,7 +49,7 @@ def _text_height(text: str) -> int:
     return min(max(lines * 24 + 16, 120), 900)
 
 
-def _render_field_editors(fields: dict[str, Any], key: str, item: str) -> None:
+def _render_field_editors(fields: dict[str, Any], key: str) -> None:
     st.caption(EDITOR_LABEL)
     for index, (name, value) in enumerate(fields.items()):
         widget_key = f"{key}_field_{index}"
@@ -82,43 +57,44 @@ def _render_field_editors(fields: dict[str, Any], key: str, item: str) -> None:
             # The name is untrusted text: shown with st.text, never as a (Markdown) widget label.
             st.text(name)
             if isinstance(value, bool):
-                st.checkbox(name, key=widget_key, label_visibility="collapsed")
+                st.checkbox(name, value=value, key=widget_key, label_visibility="collapsed")
             elif not is_scalar(value):
-                _render_table_editor(value, f"{widget_key}_{item}")
-            elif _is_long(value):
-                st.text_area(name, key=widget_key, label_visibility="collapsed", height=_text_height(value))
+                _render_table_editor(value, widget_key)
+            elif isinstance(value, str) and (len(value) > _LONG_FIELD or "\n" in value):
+                st.text_area(name, value=value, key=widget_key, label_visibility="collapsed",
+                             height=_text_height(value))
             else:
-                st.text_input(name, key=widget_key, label_visibility="collapsed")
+                st.text_input(name, value=scalar_to_text(value), key=widget_key,
+                              label_visibility="collapsed")
 
 
 def _render_table_editor(rows: list[dict[str, Any]], key: str) -> None:
     st.data_editor(table_frame(rows), key=key, num_rows="dynamic", hide_index=True)
 
 
-def edited_output(output: Any, key: str, item: str) -> Any:
-    """The output as the reviewer left the editor of `item`; ValueError naming the field that does
-    not read."""
+def edited_output(output: Any, key: str) -> Any:
+    """The output as the reviewer left the editor; ValueError naming the field that does not read."""
     shape = shape_of(output)
     state = st.session_state
     if shape is Shape.TEXT:
         return state.get(f"{key}_text", output)
     if shape is Shape.FIELDS:
-        return {name: _edited_field(value, name, f"{key}_field_{index}", item)
+        return {name: _edited_field(value, name, f"{key}_field_{index}")
                 for index, (name, value) in enumerate(output.items())}
     if shape is Shape.TABLE:
-        return edited_rows(output, state.get(f"{key}_table_{item}"), "row")
+        return edited_rows(output, state.get(f"{key}_table"), "row")
     text = state.get(f"{key}_json")
     return output if text is None else parse_json_text(text)
 
 
-def _edited_field(value: Any, name: str, widget_key: str, item: str) -> Any:
-    if not is_scalar(value):
-        return edited_rows(value, st.session_state.get(f"{widget_key}_{item}"), name)
+def _edited_field(value: Any, name: str, widget_key: str) -> Any:
     widget = st.session_state.get(widget_key)
     if widget is None:
         return value
     if isinstance(value, bool):
         return bool(widget)
+    if not is_scalar(value):
+        return edited_rows(value, widget, name)
     return scalar_from_text(value, str(widget), name)
 
 

@@ -1,6 +1,6 @@
 """Show an untrusted JSON value (an input context or an AI output) by its shape, always as text.
 
-`st.text` and `st.dataframe` never interpret Markdown or HTML; widget labels and
+`st.text`, `st.code` and `st.dataframe` never interpret Markdown or HTML; widget labels and
 captions do, so a field name from an AI output is shown with `st.text` too, never as a label.
 """
 
@@ -23,9 +23,8 @@ def render_value(value: Any, pane_key: str) -> None:
         elif shape is Shape.TABLE:
             render_table(value)
         else:
-            # st.text, the plainest element: the pane's style keeps the JSON's indentation and line
-            # breaks (white-space: pre-wrap) without a code block's highlighter and copy button.
-            st.text(pretty_json(value))
+            # No syntax highlighting: a long JSON block drew slowly in the browser with it.
+            st.code(pretty_json(value), language=None, wrap_lines=True)
 
 
 def _render_fields(fields: dict[str, Any], pane_key: str) -> None:

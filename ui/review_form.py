@@ -3,12 +3,6 @@ what is in every field, and every submission is handled in a callback before the
 
 The callback decides and claims the next item in the same run: the reviewer's one round trip
 draws the next item (before, a decision ran the whole page twice).
-
-The form and its controls keep their keys from item to item, so the browser updates them in place
-instead of drawing them anew (drawing was most of a decision's cost in the browser); a new item's
-widget values are put into `st.session_state` before its widgets are created. Only the tabs, the
-scroll panes and the rationale carry the item in their keys: a new item opens on the first tab,
-scrolled to the top, with an empty rationale.
 """
 
 from dataclasses import dataclass
@@ -23,7 +17,7 @@ from review.errors import InvalidRequest, LeaseLost, WorkbenchError
 from review.queue import HeldItem, claim_next
 from review.skips import skip_item
 from ui.adjudication_view import render_prior_decisions
-from ui.content_editor import edited_output, editor_values, render_output_editor
+from ui.content_editor import edited_output, render_output_editor
 from ui.content_view import render_value
 from ui.deps import current_actor, get_engine
 from ui.review_state import QueueWork, queue_work
@@ -56,65 +50,51 @@ _FIELD_OF_PROBLEM = {"reason_code": "reason", "rationale": "rationale", "output"
 
 def render_decision_form(queue: Queue, held: HeldItem, work: QueueWork) -> None:
     """Context, output, editor and the decision controls of `held`, side by side on one screen."""
-    key, item = queue.value, item_key(held)
-    _start_widgets(key, held, fresh=work.drawn != item)
-    work.drawn = item
-    with st.form(f"{key}_review", border=False, enter_to_submit=False):
+    key = form_key(queue, held)
+    with st.form(key, border=False, enter_to_submit=False):
         left, middle, right = st.columns([4, 4, 3], gap="medium")
         with left:
-            _render_context(held, item)
+            _render_context(held, key)
         with middle:
-            _render_output(queue, held, item, work)
+            _render_output(queue, held, key, work)
         with right, st.container(key="review_controls", gap="small"):
-            _render_controls(queue, held, item, work)
+            _render_controls(queue, held, key, work)
 
 
-def item_key(held: HeldItem) -> str:
-    """One item under one lease: names its tabs and panes, and tells a stale form from the held one."""
-    return f"{held.item_id}_{held.lease_id}"
+def form_key(queue: Queue, held: HeldItem) -> str:
+    """Widget keys of one item under one lease: a new item always opens with a fresh form."""
+    return f"{queue.value}_{held.item_id}_{held.lease_id}"
 
 
-def _start_widgets(key: str, held: HeldItem, fresh: bool) -> None:
-    """Give the form's widgets the values a new item starts with: no reason, and the AI output in
-    the editor. On a rerun of the same item only widgets Streamlit dropped
-    (the reviewer was on another page) are given them again; what was typed stays."""
-    state = st.session_state
-    starting = {f"{key}_reason": None, **editor_values(held.output, f"{key}_edit")}
-    for widget, value in starting.items():
-        if fresh or widget not in state:
-            state[widget] = value
-
-
-def _render_context(held: HeldItem, item: str) -> None:
+def _render_context(held: HeldItem, key: str) -> None:
     tabs = ["Input context", "Guidelines"]
-    context, guidelines = st.tabs(tabs, key=f"review_context_tabs_{item}")
+    context, guidelines = st.tabs(tabs)
     with context:
-        render_value(held.input, f"review_pane_input_{item}")
-    with guidelines, st.container(key=f"review_pane_guidelines_{item}"):
+        render_value(held.input, f"review_pane_input_{key}")
+    with guidelines, st.container(key=f"review_pane_guidelines_{key}"):
         st.text(held.guidelines or "No guidelines for this task yet.")
 
 
-def _render_output(queue: Queue, held: HeldItem, item: str, work: QueueWork) -> None:
+def _render_output(queue: Queue, held: HeldItem, key: str, work: QueueWork) -> None:
     # An adjudication adds a tab with both disagreeing reviews.
     adjudication = ["Both reviews"] if held.prior_decisions else []
-    output, editor, changes, *reviews = st.tabs(["AI output", "Corrected output", "Your edit", *adjudication],
-                                                key=f"review_output_tabs_{item}")
+    output, editor, changes, *reviews = st.tabs(["AI output", "Corrected output", "Your edit", *adjudication])
     with output:
-        render_value(held.output, f"review_pane_output_{item}")
+        render_value(held.output, f"review_pane_output_{key}")
     with editor:
-        render_output_editor(held.output, f"{queue.value}_edit", item)
+        render_output_editor(held.output, f"edit_{key}")
         _problem(work, "output")
-    with changes, st.container(key=f"review_pane_changes_{item}"):
-        _render_changes(queue, held, item)
-        _button(queue, SHOW_CHANGES, item, "tertiary")
+    with changes, st.container(key=f"review_pane_changes_{key}"):
+        _render_changes(held, key)
+        _button(queue, SHOW_CHANGES, key, "tertiary")
     for tab in reviews:
-        with tab, st.container(key=f"review_pane_reviews_{item}"):
-            render_prior_decisions(held, item)
+        with tab, st.container(key=f"review_pane_reviews_{key}"):
+            render_prior_decisions(held, key)
 
 
-def _render_changes(queue: Queue, held: HeldItem, item: str) -> None:
+def _render_changes(held: HeldItem, key: str) -> None:
     try:
-        after = edited_output(held.output, f"{queue.value}_edit", item)
+        after = edited_output(held.output, f"edit_{key}")
     except ValueError as error:
         st.text(str(error))
         return
@@ -129,19 +109,16 @@ def _render_changes(queue: Queue, held: HeldItem, item: str) -> None:
         st.dataframe(rows, hide_index=True)
 
 
-def _render_controls(queue: Queue, held: HeldItem, item: str, work: QueueWork) -> None:
-    key = queue.value
+def _render_controls(queue: Queue, held: HeldItem, key: str, work: QueueWork) -> None:
     if held.escalation is not None:
-        with st.container(key=f"review_escalation_{item}"):
+        with st.container(key=f"review_escalation_{key}"):
             st.text(f"Escalated by {held.escalation.by}: {held.escalation.reason_code or 'no reason code'}")
             st.text(held.escalation.rationale or "")
     _problem(work, "form")
     st.selectbox("Reason", held.reason_codes, index=None, key=f"{key}_reason",
                  placeholder="Needed for edit, reject and escalate")
     _problem(work, "reason")
-    # Keyed by the item: a text area the reviewer typed in without leaving it ignores a value set
-    # by the server, so only a new one is sure to start empty.
-    st.text_area("Rationale", key=_rationale_key(queue, item), height=80,
+    st.text_area("Rationale", key=f"{key}_rationale", height=80,
                  placeholder="Needed for edit, reject and escalate")
     _problem(work, "rationale")
     actions: list[Action | str] = [Action.APPROVE, Action.EDIT, Action.REJECT]
@@ -150,19 +127,14 @@ def _render_controls(queue: Queue, held: HeldItem, item: str, work: QueueWork) -
     actions.append(SKIP)
     with st.container(horizontal=True, gap="small", key=f"review_buttons_{key}"):
         for action in actions:
-            _button(queue, action, item, "primary" if action is Action.APPROVE else "secondary")
+            _button(queue, action, key, "primary" if action is Action.APPROVE else "secondary")
     st.caption(SHORTCUT_LEGEND)
 
 
-def _rationale_key(queue: Queue, item: str) -> str:
-    return f"{queue.value}_rationale_{item}"
-
-
-def _button(queue: Queue, action: Action | str, item: str, kind: Any) -> None:
-    # A stable key (the button is updated, not drawn anew); `item` travels in the callback's args.
+def _button(queue: Queue, action: Action | str, key: str, kind: Any) -> None:
     button = BUTTONS[action]
-    st.form_submit_button(button.label, key=f"{queue.value}_{action}", shortcut=button.shortcut, type=kind,
-                          on_click=_on_submit, args=(queue, item, action))
+    st.form_submit_button(button.label, key=f"{key}_{action}", shortcut=button.shortcut, type=kind,
+                          on_click=_on_submit, args=(queue, key, action))
 
 
 def _problem(work: QueueWork, field: str) -> None:
@@ -173,20 +145,20 @@ def _problem(work: QueueWork, field: str) -> None:
             st.text(message)
 
 
-def _on_submit(queue: Queue, item: str, action: Action | str) -> None:
+def _on_submit(queue: Queue, key: str, action: Action | str) -> None:
     """Runs before the panel reruns: decide (or skip) and claim the next item in one go."""
     work = queue_work(queue)
     held = work.held
-    if held is None or item_key(held) != item:
+    if held is None or form_key(queue, held) != key:
         return  # a stale form: the panel shows what is held now
     work.problems = {}
     if action == SHOW_CHANGES:
         return
     try:
         if action == SKIP:
-            _skip(queue, held, item, work)
+            _skip(queue, held, key, work)
         else:
-            _decide(queue, held, item, Action(action), work)
+            _decide(queue, held, key, Action(action), work)
     except LeaseLost as error:
         work.held, work.flash = None, str(error)
     except WorkbenchError as error:
@@ -194,15 +166,15 @@ def _on_submit(queue: Queue, item: str, action: Action | str) -> None:
         work.problems = {_FIELD_OF_PROBLEM.get(field or "", "form"): str(error)}
 
 
-def _decide(queue: Queue, held: HeldItem, item: str, action: Action, work: QueueWork) -> None:
-    state, key = st.session_state, queue.value
+def _decide(queue: Queue, held: HeldItem, key: str, action: Action, work: QueueWork) -> None:
+    state = st.session_state
     request = DecisionRequest(held.item_id, held.lease_id, action,
                               reason_code=state.get(f"{key}_reason"),
-                              rationale=state.get(_rationale_key(queue, item)) or "")
+                              rationale=state.get(f"{key}_rationale") or "")
     problems: dict[str, str] = {}
     if action is Action.EDIT:
         try:
-            request = _with_output(request, edited_output(held.output, f"{key}_edit", item))
+            request = _with_output(request, edited_output(held.output, f"edit_{key}"))
         except ValueError as error:
             problems["output"] = str(error)
     found = request_problems(request, held.reason_codes, held.output)
@@ -222,9 +194,9 @@ def _with_output(request: DecisionRequest, output: Any) -> DecisionRequest:
                            reason_code=request.reason_code, rationale=request.rationale)
 
 
-def _skip(queue: Queue, held: HeldItem, item: str, work: QueueWork) -> None:
+def _skip(queue: Queue, held: HeldItem, key: str, work: QueueWork) -> None:
     skip_item(get_engine(), _actor(), held.item_id, held.lease_id,
-              reason=st.session_state.get(_rationale_key(queue, item)) or None)
+              reason=st.session_state.get(f"{key}_rationale") or None)
     work.flash = f"{held.external_id}: skipped"
     _claim_next(queue, work)
 

@@ -27,8 +27,6 @@ class QueueWork:
     flash: str | None = None
     counts: QueueCounts | None = None
     counts_taken: float = 0.0
-    # The item and lease (`item_key`) whose values the decision form's widgets hold.
-    drawn: str | None = None
 
     def counts_are_fresh(self) -> bool:
         """Whether the counts were taken recently enough to show again."""
