@@ -57,7 +57,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    ConsoleMessage,
+    Page,
+    async_playwright,
+    expect,
+)
 from playwright.async_api import Error as PlaywrightError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -77,6 +85,9 @@ TARGET_P95_MS = {1: 500.0, 10: 800.0}
 TARGET_CPU_S = 0.15
 API_USER = "bench-api@example.com"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Performance.getMetrics counters summed over the timed phase (seconds, then counts).
+RENDERER_SUMS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "LayoutCount",
+                 "RecalcStyleCount")
 KINDS = ("e-mail reply", "invoice, 30 lines", "small JSON")  # by external id number % 3
 
 # Installed in every page before Streamlit's own scripts. `arm()` remembers what the header shows
@@ -348,6 +359,8 @@ class Phase:
     parts: list[tuple[float, float, float]] = field(default_factory=list)
     browser_cpu_seconds: float = 0.0
     issues: list[tuple[str, str]] = field(default_factory=list)  # (reviewer, what happened)
+    # With --profile: the first reviewer's renderer counters spent per decision, by the next item's kind.
+    renderer: dict[str, list[dict[str, float]]] = field(default_factory=dict)
 
 
 class Reviewer:
@@ -358,6 +371,7 @@ class Reviewer:
         self.context, self.page, self.email = context, page, email
         self.phase, self.artifacts = phase, artifacts
         self.out = False  # queue empty or a problem that stops this reviewer
+        self.cdp: CDPSession | None = None
         page.on("pageerror", lambda error: self._issue(f"page error: {error}"))
         page.on("console", self._console)
 
@@ -372,7 +386,7 @@ class Reviewer:
         """Sign in, open Review, and hold an item; a failure stops this reviewer only."""
         try:
             await self._start(base_url)
-        except PlaywrightError as error:
+        except (PlaywrightError, AssertionError) as error:  # expect() raises AssertionError
             await self._stop(f"sign-in or first claim failed: {str(error).splitlines()[0]}")
 
     async def _start(self, base_url: str) -> None:
@@ -405,6 +419,7 @@ class Reviewer:
         for _ in range(decisions):
             if self.out:
                 return
+            before = await self.renderer_metrics() if timed and self.cdp else None
             result, driver = await self._approve()
             if result is None:
                 return
@@ -422,6 +437,22 @@ class Reviewer:
                 # People read at different speeds: a uniform spread around the mean keeps ten
                 # reviewers from pressing in lockstep, which no real team does.
                 await asyncio.sleep(random.uniform(0.5, 1.5) * think_ms / 1000)
+            if before is not None:
+                after = await self.renderer_metrics()
+                spent = {name: after[name] - before[name] for name in RENDERER_SUMS}
+                spent["Nodes"] = after["Nodes"]
+                self.phase.renderer.setdefault(_kind_of(result["held"]), []).append(spent)
+
+    async def profile(self) -> None:
+        """Watch this page's renderer through the DevTools protocol (`Performance` domain)."""
+        self.cdp = await self.context.new_cdp_session(self.page)
+        await self.cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+
+    async def renderer_metrics(self) -> dict[str, float]:
+        """The page's renderer counters now: task, script, layout and style time (s), counts, nodes."""
+        assert self.cdp is not None
+        answer = await self.cdp.send("Performance.getMetrics")
+        return {metric["name"]: metric["value"] for metric in answer["metrics"]}
 
     async def _approve(self) -> tuple[dict[str, Any] | None, float]:
         page = self.page
@@ -462,7 +493,7 @@ class Reviewer:
 
 
 async def _run_phase(browser: Browser, server: Server, reviewers: int, decisions: int, think_ms: int,
-                     artifacts: Path) -> Phase:
+                     artifacts: Path, profile: bool) -> Phase:
     assert server.process is not None
     phase = Phase(reviewers)
     people = []
@@ -474,6 +505,8 @@ async def _run_phase(browser: Browser, server: Server, reviewers: int, decisions
     try:
         await asyncio.gather(*(person.start(server.url) for person in people))
         await asyncio.gather(*(person.work(WARM_UP, False, think_ms) for person in people))
+        if profile:
+            await people[0].profile()
         group = server.process.pid
         cpu_before, browser_before = _group_cpu_seconds(group), _browser_cpu_seconds(group)
         started = time.perf_counter()
@@ -504,6 +537,7 @@ class Report:
     rows: list[list[object]] = field(default_factory=list)
     part_rows: list[list[object]] = field(default_factory=list)
     kind_rows: list[list[object]] = field(default_factory=list)
+    renderer_rows: list[list[object]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -525,10 +559,13 @@ async def _measure(browser: Browser, kind: str, counts: list[int], args: argpars
         api_ms = [value * 1000 for value in api]
         made = len(api) + WARM_UP
         for count in counts:
-            phase = await _run_phase(browser, server, count, args.decisions, args.think_ms, artifacts)
+            phase = await _run_phase(browser, server, count, args.decisions, args.think_ms, artifacts,
+                                     args.profile)
             made += phase.decided
             report.rows.append(_row(kind, phase, api_ms))
             report.part_rows.append(_part_row(kind, phase))
+            report.renderer_rows += [_renderer_row(kind, count, name, spent)
+                                     for name, spent in sorted(phase.renderer.items())]
             report.kind_rows += [[kind, count, name, len(values), _ms(values, 0.5), _ms(values, 0.95),
                                   max(values)] for name, values in sorted(phase.by_kind.items())]
             if len(phase.samples) != count * args.decisions:
@@ -553,6 +590,15 @@ def _part_row(kind: str, phase: Phase) -> list[object]:
     return [kind, phase.reviewers, *(_ms(values, 0.5) for values in columns),
             *(_ms(values, 0.95) for values in columns),
             f"{phase.browser_cpu_seconds / timed:.3f}" if timed else "-"]
+
+
+def _renderer_row(kind: str, reviewers: int, next_item: str, spent: list[dict[str, float]]) -> list[object]:
+    def mean(name: str) -> float:
+        return sum(decision[name] for decision in spent) / len(spent)
+
+    return [kind, reviewers, next_item, len(spent),
+            *(f"{mean(name) * 1000:.0f}" for name in RENDERER_SUMS[:4]),
+            *(f"{mean(name):.1f}" for name in RENDERER_SUMS[4:]), f"{mean('Nodes'):.0f}"]
 
 
 def _row(kind: str, phase: Phase, api_ms: list[float]) -> list[object]:
@@ -601,6 +647,8 @@ async def _main(args: argparse.Namespace, kinds: list[str], counts: list[int]) -
         # This process, and the Playwright driver and Chromium it starts, on the other CPU: the
         # reviewers' browsers stand in for machines of their own instead of starving the server.
         os.sched_setaffinity(0, {BROWSER_CPU})
+    # Playwright's assertions wait 5 s by default: too short for ten sign-ins on a loaded machine.
+    expect.set_options(timeout=WAIT_MS)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                    args=CHROMIUM_ARGS)
@@ -625,6 +673,13 @@ async def _main(args: argparse.Namespace, kinds: list[str], counts: list[int]) -
     print()
     print_table(["database", "reviewers", "next item", "decisions", "p50 ms", "p95 ms", "max ms"],
                 report.kind_rows)
+    if report.renderer_rows:
+        print()
+        print_table(["database", "reviewers", "next item", "decisions", "task ms", "script ms", "layout ms",
+                     "style ms", "layouts", "style recalcs", "DOM nodes"], report.renderer_rows)
+        print("--profile: means per decision of the first reviewer's page only, from one press to the next "
+              "(think time included), by the DevTools protocol's Performance metrics (renderer main thread, "
+              "thread time): all its work, JavaScript, layout, style recalculation; DOM nodes after drawing")
     for note in report.notes:
         print(f"problem: {note}")
     if artifacts.exists():
@@ -640,6 +695,8 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=40, help="timed decisions per reviewer")
     parser.add_argument("--think-ms", type=int, default=0, help="mean pause per item (0.5x-1.5x)")
     parser.add_argument("--api-cycles", type=int, default=100, help="timed API claim+decide cycles")
+    parser.add_argument("--profile", action="store_true",
+                        help="split the first reviewer's renderer time into script, layout and style")
     parser.add_argument("--pin", action="store_true",
                         help=f"server on CPU {SERVER_CPU}, browsers on CPU {BROWSER_CPU}")
     args = parser.parse_args()

@@ -172,6 +172,12 @@ def test_a_text_edit_and_its_rationale_submitted_by_shortcut_are_stored_as_typed
     screen.keyboard.press("Alt+E")  # still typing in the rationale: nothing was blurred
     holding(screen, "invoice-1")
     assert stored(server, "email-1")["decisions"] == [("edited", "wrong_content", "Warmer sign-off.", edited)]
+    # The next item starts afresh: no reason, no rationale, its own output in the editor.
+    expect(screen.get_by_test_id("stSelectbox")).not_to_contain_text("wrong_content")
+    expect(screen.get_by_label("Rationale", exact=True)).to_have_value("")
+    screen.get_by_role("tab", name="Corrected output").click()
+    expect(screen.get_by_role("textbox", name="Corrected output")).to_have_count(0)
+    expect(screen.get_by_role("textbox", name="vendor")).to_have_value(RECORDS[1]["output"]["vendor"])
 
     screen.get_by_role("combobox", name="Reason", exact=True).click()
     screen.get_by_role("option", name="hallucination", exact=True).click()
