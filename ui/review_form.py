@@ -68,7 +68,8 @@ def form_key(queue: Queue, held: HeldItem) -> str:
 
 def _render_context(held: HeldItem, key: str) -> None:
     tabs = ["Input context", "Guidelines"]
-    context, guidelines = st.tabs(tabs)
+    # Keyed per item and lease: a new item opens on its first tab, not on the one last used.
+    context, guidelines = st.tabs(tabs, key=f"review_context_tabs_{key}")
     with context:
         render_value(held.input, f"review_pane_input_{key}")
     with guidelines, st.container(key=f"review_pane_guidelines_{key}"):
@@ -78,7 +79,9 @@ def _render_context(held: HeldItem, key: str) -> None:
 def _render_output(queue: Queue, held: HeldItem, key: str, work: QueueWork) -> None:
     # An adjudication adds a tab with both disagreeing reviews.
     adjudication = ["Both reviews"] if held.prior_decisions else []
-    output, editor, changes, *reviews = st.tabs(["AI output", "Corrected output", "Your edit", *adjudication])
+    output, editor, changes, *reviews = st.tabs(
+        ["AI output", "Corrected output", "Your edit", *adjudication], key=f"review_output_tabs_{key}"
+    )
     with output:
         render_value(held.output, f"review_pane_output_{key}")
     with editor:

@@ -172,7 +172,8 @@ def test_a_text_edit_and_its_rationale_submitted_by_shortcut_are_stored_as_typed
     screen.keyboard.press("Alt+E")  # still typing in the rationale: nothing was blurred
     holding(screen, "invoice-1")
     assert stored(server, "email-1")["decisions"] == [("edited", "wrong_content", "Warmer sign-off.", edited)]
-    # The next item starts afresh: no reason, no rationale, its own output in the editor.
+    # The next item starts afresh: first tab, no reason, no rationale, its own output in the editor.
+    expect(screen.get_by_role("tab", name="AI output")).to_have_attribute("aria-selected", "true")
     expect(screen.get_by_test_id("stSelectbox")).not_to_contain_text("wrong_content")
     expect(screen.get_by_label("Rationale", exact=True)).to_have_value("")
     screen.get_by_role("tab", name="Corrected output").click()
