@@ -63,14 +63,15 @@ def parse_feed_limit(limit: str | None) -> int:
 
 def read_decision_feed(
     engine: Engine, actor: Actor, after: FeedCursor, limit: int,
-    settle_seconds: float = FEED_SETTLE_SECONDS,
+    settle_seconds: float | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
     """Decisions after the cursor in commit order (oldest first), and the cursor to ask with
     next; a token bounded to sources reads theirs only. Every decision comes exactly once."""
     require(actor, Permission.READ_DECISIONS)
     with reading(engine) as session:
         cursor = _commit_cursor(session, after)
-        rows = _settled_page(session, cursor, limit, reachable_sources(actor), settle_seconds)
+        settle = FEED_SETTLE_SECONDS if settle_seconds is None else settle_seconds
+        rows = _settled_page(session, cursor, limit, reachable_sources(actor), settle)
         decisions = [_payload_for(actor, decision, item) for decision, item in rows]
     if rows:
         last = rows[-1][0]

@@ -86,5 +86,6 @@ def downgrade() -> None:
         for column in _CHAIN_COLUMNS:
             batch_op.alter_column(column, nullable=False)
     op.drop_index("ix_decision_commit_order", table_name="decision")
-    with op.batch_alter_table("decision") as batch_op:
-        batch_op.drop_column("txid")
+    # Not a batch (copy) on SQLite: dropping the old table would trip the foreign keys pointing
+    # at it; SQLite 3.35+ drops an unindexed column in place.
+    op.execute("ALTER TABLE decision DROP COLUMN txid")
