@@ -17,7 +17,7 @@ from review.queue import claim_next
 from review.tokens import Scope
 from storage.engine import create_database_engine
 from storage.repositories.commit_order import START, CommitCursor, decode_cursor
-from tests.factories import OPERATOR, decide_held, make_actor, queue_items, stored_decisions
+from tests.factories import OPERATOR, claim, decide_held, make_actor, queue_items, stored_decisions
 
 PROCESSES = 2
 THREADS_PER_PROCESS = 16
@@ -102,12 +102,14 @@ def test_a_reader_never_passes_a_decision_whose_transaction_is_still_running(pos
         slow.execute(text(
             "INSERT INTO decision (item_id, outcome, reviewer, decided_at, escalated, review_round) "
             "VALUES (:item, 'approved', 'slow@example.com', now(), false, 1)"), {"item": early.item_id})
-        late = decide_held(engine, make_actor(Role.REVIEWER), claim_next(engine, make_actor(Role.REVIEWER)))
+        other = make_actor(Role.REVIEWER)
+        late = decide_held(engine, other, claim(engine, other))
         page, cursor = read_decision_feed(engine, READER, START, limit=10, settle_seconds=0)
         assert (page, cursor) == ([], START.encode())  # the later decision waits behind the slow one
         slow.commit()
     page, cursor = read_decision_feed(engine, READER, START, limit=10)
     assert [decision["item_id"] for decision in page] == [early.item_id, late.item_id]
+    assert [decision["id"] for decision in page][1] == late.decision_id
     assert read_decision_feed(engine, READER, parse_feed_cursor(cursor), limit=10)[0] == []
 
 
