@@ -22,6 +22,7 @@ from api.local_mode import LoopbackOnlyInLocalMode
 from api.routes import api_routes
 from review.alert_sender import HttpAlertSender
 from review.alerts import run_alert_worker
+from review.audit import chain_audit_quietly
 from review.audit_anchors import record_anchor_quietly
 from review.guardrails import run_guardrail_worker
 from review.settings import Settings, SettingsError, get_alert_settings, get_settings
@@ -34,6 +35,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_SCRIPT = PROJECT_ROOT / "app.py"
 # How often a running server records the audit chain's head outside the database.
 ANCHOR_SECONDS = 60
+# How often it links audit entries left waiting (each action links what waits when the chain is
+# free; this catches the last entries of a burst).
+CHAIN_SECONDS = 1
 
 
 def delivers_in_server() -> bool:
@@ -52,9 +56,15 @@ def warm_dashboard_snapshot() -> None:
 
 
 def anchor_audit_chain(stop: threading.Event) -> None:
-    """Record the audit chain's head outside the database every `ANCHOR_SECONDS` (and at stop)."""
-    while not stop.wait(ANCHOR_SECONDS):
-        record_anchor_quietly(shared_engine())
+    """Link waiting audit entries every `CHAIN_SECONDS`, and record the chain's head outside the
+    database every `ANCHOR_SECONDS` (and at stop)."""
+    rounds = 0
+    while not stop.wait(CHAIN_SECONDS):
+        rounds += 1
+        if rounds % (ANCHOR_SECONDS // CHAIN_SECONDS) == 0:
+            record_anchor_quietly(shared_engine())
+        else:
+            chain_audit_quietly(shared_engine())
     record_anchor_quietly(shared_engine())
 
 

@@ -1,9 +1,9 @@
 """The tamper-evident audit log: every entry holds its predecessor's hash and its own, keyed with a
-secret kept outside the database; anchors outside the table catch truncation (review.audit_verify)."""
+secret kept outside the database; anchors outside the table catch truncation (review.audit_verify).
 
-import hashlib
-import hmac
-import json
+An action writes its entry unchained, in its own transaction, without waiting for anyone; one
+transaction at a time links the entries written so far into the chain (review.audit_chain)."""
+
 import logging
 from datetime import datetime
 from enum import StrEnum
@@ -13,18 +13,20 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from review.actors import Actor, pseudonym
+from review.audit_chain import (  # noqa: F401 - GENESIS_HASH, UNKEYED, entry_hash: imported from here too
+    GENESIS_HASH,
+    KEYED,
+    UNKEYED,
+    entry_hash,
+    link_waiting_entries,
+)
 from review.audit_key import AuditKeyMissing, audit_files, create_audit_key, read_audit_key
-from review.clock import isoformat_utc, utcnow
+from review.clock import utcnow
 from review.permissions import Permission, require
 from storage.engine import reading, writing
 from storage.models import AuditEntry
-from storage.repositories.audit import (
-    get_chain_head,
-    list_audit_entries,
-    lock_audit_chain,
-)
+from storage.repositories.audit import count_unchained_entries, has_audit_entries, list_audit_entries
 
-GENESIS_HASH = "0" * 64
 log = logging.getLogger("workbench.audit")
 MAX_SUBJECT_LENGTH = 300
 
@@ -46,26 +48,6 @@ class AuditAction(StrEnum):
     DATA_EXPORTED = "data_exported"
     WEBHOOK_CHANGED = "webhook_changed"
     REFUSED = "refused"
-
-
-# How an entry's hash is made: 0 = SHA-256 of its content (entries written before the chain was
-# keyed), 1 = HMAC-SHA256 under the audit key, which lives outside the database.
-UNKEYED, KEYED = 0, 1
-
-
-def entry_hash(
-    key: bytes | None, seq: int, at: datetime, actor: str, action: str, subject: str, details: Any,
-    prev_hash: str,
-) -> str:
-    """The entry's hash over its canonical content, which includes the previous entry's hash:
-    HMAC-SHA256 under `key`, or plain SHA-256 for the unkeyed entries of older chains."""
-    content = json.dumps(
-        [seq, isoformat_utc(at), actor, action, subject, details, prev_hash],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    ).encode()
-    if key is None:
-        return hashlib.sha256(content).hexdigest()
-    return hmac.new(key, content, hashlib.sha256).hexdigest()
 
 
 def chain_key(engine: Engine, chain_is_empty: bool) -> bytes:
@@ -92,6 +74,15 @@ def chain_key(engine: Engine, chain_is_empty: bool) -> bytes:
 _KEYS: dict[Any, bytes] = {}
 
 
+def append_key(session: Session) -> bytes:
+    """The audit key, for an append in `session` (which may find the chain empty)."""
+    engine = session.get_bind().engine
+    cached = _KEYS.get(audit_files(engine).key)
+    if cached is not None:
+        return cached
+    return chain_key(engine, chain_is_empty=not has_audit_entries(session=session))
+
+
 def forget_cached_keys() -> None:
     """Read key files afresh on the next append (after a key was replaced or removed)."""
     _KEYS.clear()
@@ -101,22 +92,39 @@ def append_audit(
     session: Session, actor: Actor, action: AuditAction, subject: str,
     details: dict[str, Any] | None = None, now: datetime | None = None,
 ) -> AuditEntry:
-    """Append an entry in the caller's transaction (the caller commits); appends never fork."""
-    lock_audit_chain(session=session)
-    head = get_chain_head(session=session)
-    key = chain_key(session.get_bind().engine, chain_is_empty=head is None)
-    seq = head.seq + 1 if head else 1
-    prev = head.entry_hash if head else GENESIS_HASH
-    at = now or utcnow()
-    subject = subject[:MAX_SUBJECT_LENGTH]
+    """Append an entry in the caller's transaction (the caller commits), unchained; then link it
+    and any others waiting if no other transaction is linking (never waits for one)."""
+    # Without the key nothing may be added: an entry that can never be chained is worse than none.
+    key = append_key(session)
     entry = AuditEntry(
-        seq=seq, at=at, actor=actor.identity, action=action.value, subject=subject,
-        details=details, prev_hash=prev, scheme=KEYED,
-        entry_hash=entry_hash(key, seq, at, actor.identity, action.value, subject, details, prev),
+        at=now or utcnow(), actor=actor.identity, action=action.value,
+        subject=subject[:MAX_SUBJECT_LENGTH], details=details, scheme=KEYED,
     )
     session.add(entry)
     session.flush()
+    link_waiting_entries(session, key, wait=False)
     return entry
+
+
+def chain_audit(engine: Engine) -> int:
+    """Link every committed entry still waiting, waiting for the chain if another transaction
+    holds it; how many were linked. Run before reading, verifying or anchoring the chain."""
+    with reading(engine) as session:
+        if not count_unchained_entries(session=session):
+            return 0
+    with writing(engine) as session:
+        linked = link_waiting_entries(session, append_key(session), wait=True)
+        session.commit()
+    return linked
+
+
+def chain_audit_quietly(engine: Engine) -> None:
+    """`chain_audit`, logging instead of raising: linking must never fail the work around it
+    (an entry left waiting is linked by the next transaction that gets the chain)."""
+    try:
+        chain_audit(engine)
+    except Exception as error:  # noqa: BLE001 - e.g. a missing key: verify and appends tell
+        log.warning("could not link waiting audit entries: %s", error)
 
 
 def record_audit(
@@ -142,7 +150,8 @@ def list_audit(
     engine: Engine, actor: Actor, limit: int = 200, who: str | None = None,
     action: str | None = None, since: datetime | None = None,
 ) -> list[AuditEntry]:
-    """The newest entries matching the filters, for the Admin page."""
+    """The newest entries matching the filters, for the Admin page (linking waiting ones first)."""
     require(actor, Permission.VIEW_AUDIT)
+    chain_audit_quietly(engine)
     with reading(engine) as session:
         return list_audit_entries(session=session, limit=limit, actor=who, action=action, since=since)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from review.audit import chain_key
+from review.audit import chain_audit, chain_key
 from review.audit_key import AuditFiles, audit_files
 from review.clock import utcnow
 from review.errors import WorkbenchError
@@ -43,12 +43,14 @@ class Anchor:
 
 def record_anchor(engine: Engine, now: datetime | None = None) -> Anchor | None:
     """Append the current head to the anchors file, unless it is the one anchored last; None for
-    an empty chain."""
+    an empty chain. Entries waiting are linked first, so the anchor covers them."""
+    chain_audit(engine)
     with reading(engine) as session:
         head = get_chain_head(session=session)
         if head is None:
             return None
         count = count_audit_entries(session=session)
+    assert head.seq is not None and head.entry_hash is not None  # the head is a chained entry
     files = audit_files(engine)
     key = chain_key(engine, chain_is_empty=False)
     anchor = Anchor(head.seq, count, head.entry_hash, (now or utcnow()).astimezone(UTC).isoformat())

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from review.actors import Actor
-from review.audit import GENESIS_HASH, KEYED, entry_hash
+from review.audit import chain_audit
 from review.audit_anchors import Anchor, AnchorFileDamaged, read_anchors
+from review.audit_chain import GENESIS_HASH, KEYED, entry_hash
 from review.audit_key import AuditKeyMissing, audit_files, read_audit_key
 from review.permissions import Permission, require
 from storage.engine import reading
-from storage.repositories.audit import stream_audit_rows
+from storage.repositories.audit import count_unchained_entries, stream_audit_rows
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class ChainCheck:
     first_bad_seq: int | None = None
     problem: str | None = None
     anchors: int = 0
+    # Entries committed while the check ran, not linked yet (checked by the next verify).
+    unchained: int = 0
 
 
 class _Broken(Exception):
@@ -34,12 +37,15 @@ class _Broken(Exception):
 
 
 def verify_chain(engine: Engine, actor: Actor) -> ChainCheck:
-    """Walk the whole chain and name the first entry whose content, link or anchor does not match."""
+    """Link the entries waiting, then walk the whole chain and name the first entry whose content,
+    link or anchor does not match."""
     require(actor, Permission.VIEW_AUDIT)
     files = audit_files(engine)
     try:
         key = read_audit_key(files)
         anchors = read_anchors(files, key)
+        if key is not None:
+            chain_audit(engine)
     except (AuditKeyMissing, AnchorFileDamaged) as error:
         return ChainCheck(False, 0, None, str(error))
     by_seq = {anchor.seq: anchor for anchor in anchors}
@@ -50,10 +56,14 @@ def verify_chain(engine: Engine, actor: Actor) -> ChainCheck:
             for row in stream_audit_rows(session=session):
                 count += 1
                 walk.check(count, row)
+            unchained = count_unchained_entries(session=session)
         _check_nothing_anchored_is_gone(count, anchors)
     except _Broken as broken:
         return ChainCheck(False, count, broken.seq, broken.problem, len(anchors))
-    return ChainCheck(True, count, anchors=len(anchors))
+    if unchained and key is None:
+        return ChainCheck(False, count, count + 1, f"{unchained} entries are not chained and the "
+                          "audit key file is missing", len(anchors), unchained)
+    return ChainCheck(True, count, anchors=len(anchors), unchained=unchained)
 
 
 class _Walk:

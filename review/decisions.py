@@ -22,7 +22,7 @@ from review.reviewer_agreement import same_answer
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
 from storage.models import Decision, Item
-from storage.repositories.decisions import get_decision_of_round, lock_decision_order
+from storage.repositories.decisions import get_decision_of_round
 from storage.repositories.items import get_item_for_update
 
 MAX_RATIONALE_LENGTH = 10_000
@@ -71,7 +71,6 @@ def decide(
             # Two reviews that disagree need a third decision, a senior's: the item's settling
             # rule (review_round = reviews_required) then makes neither review final.
             item.reviews_required = 3
-        lock_decision_order(session=session)
         session.add(decision)
         _apply_to_item(item, decision, actor, now)
         session.add(item)

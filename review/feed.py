@@ -1,9 +1,12 @@
 """What upstream systems read: the decision feed and the state of one item."""
 
+import time
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from review.actors import Actor, pseudonym
 from review.clock import isoformat_utc, utcnow
@@ -20,22 +23,31 @@ from review.permissions import (
 from review.records import normalise_key
 from storage.engine import reading
 from storage.models import Decision, Item
-from storage.repositories.decisions import get_latest_decision, list_decisions_after
+from storage.repositories.commit_order import START, CommitCursor, decode_cursor, legacy_cursor
+from storage.repositories.decisions import get_decision_txid, get_latest_decision, list_decisions_after
 from storage.repositories.items import get_item_by_external_id
 
 MAX_FEED_LIMIT = 1000
 DEFAULT_FEED_LIMIT = 100
+# How long a read waits for decisions committed behind a transaction still running (a few
+# milliseconds normally) before it answers without them; they come with the next read.
+FEED_SETTLE_SECONDS = 2.0
+_SETTLE_POLL_SECONDS = 0.005
+
+# A position in the feed: a commit-order cursor ("txid.id"), or a plain decision id, the cursor
+# servers gave out before migration 0012 (still accepted, translated on reading).
+FeedCursor = CommitCursor | int
 
 
-def parse_feed_cursor(cursor: str | None) -> int:
-    """The decision id a feed cursor stands for (0: from the start)."""
+def parse_feed_cursor(cursor: str | None) -> FeedCursor:
+    """The position a feed cursor stands for (the start when there is none)."""
     if cursor in (None, ""):
-        return 0
+        return START
     assert cursor is not None
-    decision_id = decision_id_of(cursor)
-    if decision_id is None:
+    position: FeedCursor | None = decode_cursor(cursor) if "." in cursor else decision_id_of(cursor)
+    if position is None:
         raise InvalidRequest(f"{cursor[:50]!r} is not a cursor this server gave out", field="after")
-    return decision_id
+    return position
 
 
 def parse_feed_limit(limit: str | None) -> int:
@@ -50,19 +62,48 @@ def parse_feed_limit(limit: str | None) -> int:
 
 
 def read_decision_feed(
-    engine: Engine, actor: Actor, after: int, limit: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Decisions after the cursor, oldest first, and the cursor to ask with next; a token bounded
-    to sources reads theirs only."""
+    engine: Engine, actor: Actor, after: FeedCursor, limit: int,
+    settle_seconds: float | None = None,
+) -> tuple[list[dict[str, Any]], str]:
+    """Decisions after the cursor in commit order (oldest first), and the cursor to ask with
+    next; a token bounded to sources reads theirs only. Every decision comes exactly once."""
     require(actor, Permission.READ_DECISIONS)
     with reading(engine) as session:
-        # Filtered in the query, so the last id of a page is always the next cursor: a decision of
-        # another source is never counted against the limit, nor skipped past unseen.
-        rows = list_decisions_after(
-            session=session, after_id=after, limit=limit, sources=reachable_sources(actor)
-        )
+        cursor = _commit_cursor(session, after)
+        settle = FEED_SETTLE_SECONDS if settle_seconds is None else settle_seconds
+        rows = _settled_page(session, cursor, limit, reachable_sources(actor), settle)
         decisions = [_payload_for(actor, decision, item) for decision, item in rows]
-    return decisions, (decisions[-1]["id"] if decisions else after)
+    if rows:
+        last = rows[-1][0]
+        assert last.txid is not None and last.id is not None
+        cursor = CommitCursor(last.txid, last.id)
+    return decisions, cursor.encode()
+
+
+def _commit_cursor(session: Session, after: FeedCursor) -> CommitCursor:
+    if isinstance(after, CommitCursor):
+        return after
+    if after == 0:
+        return START
+    return legacy_cursor(after, get_decision_txid(session=session, decision_id=after))
+
+
+def _settled_page(
+    session: Session, cursor: CommitCursor, limit: int, sources: Collection[str] | None,
+    settle_seconds: float,
+) -> list[tuple[Decision, Item]]:
+    """A page of settled decisions; if committed ones wait behind a running transaction, wait (a
+    little) until as many as the first look found have settled."""
+    deadline = time.monotonic() + settle_seconds
+    rows, waiting = list_decisions_after(session=session, after=cursor, limit=limit, sources=sources)
+    # Filtered in the query, so the last row of a page is always the next cursor: a decision of
+    # another source is never counted against the limit, nor skipped past unseen.
+    wanted = len(rows) + waiting
+    while len(rows) < wanted and time.monotonic() < deadline:
+        time.sleep(_SETTLE_POLL_SECONDS)
+        session.rollback()  # a fresh snapshot on SQLite; PostgreSQL takes one per statement
+        rows, waiting = list_decisions_after(session=session, after=cursor, limit=limit, sources=sources)
+    return rows
 
 
 def is_unsettled_review(decision: Decision, item: Item) -> bool:

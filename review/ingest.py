@@ -25,11 +25,7 @@ from review.webhooks import enqueue_deliveries
 from storage.engine import writing
 from storage.models import Policy
 from storage.repositories.bulk import JsonText
-from storage.repositories.decisions import (
-    insert_automatic_decisions,
-    list_decisions_with_items,
-    lock_decision_order,
-)
+from storage.repositories.decisions import insert_automatic_decisions, list_decisions_with_items
 from storage.repositories.items import insert_new_items
 from storage.repositories.webhooks import has_active_webhooks
 
@@ -158,9 +154,8 @@ def _commit_batch(
     part = IngestReport()
     with writing(engine) as session:
         auto_approvals = _store_batch(session, router, batch, now, part)
-        # Decisions are inserted last, under the decision-order lock, so the lock is held
-        # only for the end of the batch's transaction (see lock_decision_order).
-        lock_decision_order(session=session)
+        # Automatic decisions take the transaction's id as their commit order (the column's
+        # default, see storage/repositories/commit_order.py): no lock to take.
         if auto_approvals:
             _deliver_upstream(session, insert_automatic_decisions(session=session, rows=auto_approvals), now)
         append_audit(session, actor, AuditAction.ITEMS_INGESTED, "items", {

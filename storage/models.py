@@ -3,7 +3,18 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Table, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    Integer,
+    Table,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -15,6 +26,11 @@ MAX_ROW_ID = 2**63 - 1
 # BIGINT on PostgreSQL; on SQLite the primary key must stay exactly INTEGER to remain the rowid
 # alias (and SQLite's INTEGER is already 64-bit).
 IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+# The commit-order stamp of a row (storage/repositories/commit_order.py): the writing transaction's
+# id on PostgreSQL; on SQLite, whose writers are serialised, and for rows written before migration
+# 0012, BASE_TXID, below every transaction id.
+BASE_TXID = 0
 
 # JSONB on PostgreSQL (compact, indexable), JSON text on SQLite.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -129,6 +145,8 @@ class Decision(SQLModel, table=True):
         Index("ix_decision_item_id", "item_id"),
         Index("ix_decision_decided_at", "decided_at"),
         Index("ix_decision_decided_at_outcome", "decided_at", "outcome", "item_id"),
+        # Serves paging in commit order (the feed).
+        Index("ix_decision_commit_order", "txid", "id"),
     )
 
     id: int | None = id_column()
@@ -144,6 +162,11 @@ class Decision(SQLModel, table=True):
     escalated: bool = False
     # 1, or 2 for the second, independent review of an item that needs two.
     review_round: int = 1
+    # The writing transaction, for reading in commit order: always the database's default (the
+    # ORM leaves a None out of the INSERT), never set by the application.
+    txid: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=False, server_default=FetchedValue())
+    )
 
 
 # An alert raised for a condition (queue depth, SLA, guardrail, failing webhooks) and whether it
@@ -206,19 +229,26 @@ class ApiToken(SQLModel, table=True):
 
 
 # One entry of the append-only, hash-chained audit log: who did what to which subject, and when.
+# An entry is written unchained (seq, prev_hash and entry_hash null) in its action's transaction
+# and linked into the chain soon after by whoever holds the chain (review/audit_chain.py).
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
+    __table_args__ = (
+        # The entries waiting to be chained: few, so a partial index finds them at once.
+        Index("ix_audit_entry_unchained", "id", postgresql_where=text("seq IS NULL"),
+              sqlite_where=text("seq IS NULL")),
+    )
 
     id: int | None = id_column()
-    # The position in the chain; unique, so two appends can never fork it.
-    seq: int = Field(sa_column=Column(IdType, unique=True, nullable=False))
+    # The position in the chain; unique, so two chainers can never fork it. Null until chained.
+    seq: int | None = Field(default=None, sa_column=Column(IdType, unique=True, nullable=True))
     at: datetime = Field(index=True)
     actor: str = Field(max_length=320, index=True)
     action: str = Field(max_length=40, index=True)
     subject: str = Field(max_length=300)
     details: dict[str, Any] | None = json_column()
-    prev_hash: str = Field(max_length=64)
-    entry_hash: str = Field(max_length=64)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    entry_hash: str | None = Field(default=None, max_length=64)
     # 1: entry_hash is an HMAC under the audit key kept outside the database; 0: a plain SHA-256
     # (entries written before the chain was keyed).
     scheme: int = 0

@@ -1,35 +1,76 @@
-"""Queries on the audit log, and the lock that keeps its chain from forking."""
+"""Queries on the audit log, and the lock that lets one chainer at a time link new entries."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Text, cast
+from sqlalchemy import String, Text, bindparam, cast, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from storage.models import AuditEntry, table_of
-from storage.repositories.decisions import lock_decision_order
+
+# Any constant works; it only has to be the same in every process.
+_CHAIN_LOCK = 0x5EB1E4
 
 
-def lock_audit_chain(*, session: Session) -> None:
-    """Serialise appends until commit (PostgreSQL: an advisory lock; SQLite: the write lock).
+def take_chain(*, session: Session, wait: bool) -> bool:
+    """Whether this transaction may link entries into the chain, until it ends.
 
-    It is the same lock as the decision-order lock: every decision appends to the chain in its
-    transaction, so one lock serves both and two locks could only add a deadlock risk.
+    PostgreSQL: an advisory lock, tried without waiting unless `wait` (whoever holds it links
+    everyone's entries, so nobody needs to queue for it). SQLite: the write lock the transaction
+    holds already serialises chainers.
     """
-    lock_decision_order(session=session)
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    got = session.execute(text(f"SELECT {function}(:key)"), {"key": _CHAIN_LOCK}).scalar()
+    return wait or bool(got)
 
 
 def get_chain_head(*, session: Session) -> AuditEntry | None:
-    """The newest entry."""
-    return session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
+    """The newest chained entry."""
+    statement = (select(AuditEntry).where(col(AuditEntry.seq).is_not(None))
+                 .order_by(col(AuditEntry.seq).desc()).limit(1))
+    return session.exec(statement).first()
+
+
+def list_unchained_entries(*, session: Session, limit: int) -> list[AuditEntry]:
+    """Up to `limit` entries not linked into the chain yet, oldest first."""
+    statement = (select(AuditEntry).where(col(AuditEntry.seq).is_(None))
+                 .order_by(col(AuditEntry.id)).limit(limit))
+    return list(session.exec(statement))
+
+
+def link_entries(*, session: Session, links: Sequence[tuple[int, int, str, str]]) -> None:
+    """Fill in (id, seq, prev_hash, entry_hash) of unchained entries, in one executemany."""
+    table = table_of(AuditEntry)
+    statement = (
+        update(table).where(table.c.id == bindparam("entry_id"), table.c.seq.is_(None))
+        .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"),
+                entry_hash=bindparam("new_hash"))
+    )
+    session.connection().execute(statement, [
+        {"entry_id": entry_id, "new_seq": seq, "new_prev": prev, "new_hash": digest}
+        for entry_id, seq, prev, digest in links
+    ])
+
+
+def count_unchained_entries(*, session: Session) -> int:
+    """How many entries wait to be linked into the chain."""
+    statement = select(func.count()).select_from(AuditEntry).where(col(AuditEntry.seq).is_(None))
+    return int(session.exec(statement).one())
+
+
+def has_audit_entries(*, session: Session) -> bool:
+    """Whether the log holds any entry, chained or not."""
+    return session.exec(select(AuditEntry.id).limit(1)).first() is not None
 
 
 def stream_audit_rows(
     *, session: Session, batch_size: int = 10_000
 ) -> Iterator[tuple[Any, ...]]:
-    """Every entry in chain order as plain rows (no ORM objects: verify walks millions).
+    """Every chained entry, in chain order, as plain rows (no ORM objects: verify walks millions).
 
     `at` and `details` come back as the stored text, unparsed: a tampered value that no longer
     parses must be reported as a broken entry, not crash the walk."""
@@ -37,6 +78,7 @@ def stream_audit_rows(
     statement = (
         sa_select(columns.seq, cast(columns.at, String), columns.actor, columns.action, columns.subject,
                   cast(columns.details, Text), columns.prev_hash, columns.entry_hash, columns.scheme)
+        .where(columns.seq.is_not(None))
         .order_by(columns.seq)
         .execution_options(yield_per=batch_size)
     )
@@ -45,8 +87,9 @@ def stream_audit_rows(
 
 
 def count_audit_entries(*, session: Session) -> int:
-    """How many entries the chain holds."""
-    return int(session.exec(select(func.count()).select_from(AuditEntry)).one())
+    """How many entries the chain holds (linked ones)."""
+    statement = select(func.count()).select_from(AuditEntry).where(col(AuditEntry.seq).is_not(None))
+    return int(session.exec(statement).one())
 
 
 def list_audit_entries(
@@ -57,7 +100,7 @@ def list_audit_entries(
     action: str | None = None,
     since: datetime | None = None,
 ) -> list[AuditEntry]:
-    """The newest entries matching the filters, newest first."""
+    """The newest entries matching the filters, newest first (any not chained yet first of all)."""
     statement = select(AuditEntry)
     if actor:
         statement = statement.where(AuditEntry.actor == actor)
@@ -65,4 +108,5 @@ def list_audit_entries(
         statement = statement.where(AuditEntry.action == action)
     if since:
         statement = statement.where(col(AuditEntry.at) >= since)
-    return list(session.exec(statement.order_by(col(AuditEntry.seq).desc()).limit(limit)))
+    newest_first = (col(AuditEntry.seq).desc().nulls_first(), col(AuditEntry.id).desc())
+    return list(session.exec(statement.order_by(*newest_first).limit(limit)))

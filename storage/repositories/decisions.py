@@ -1,29 +1,15 @@
-"""Queries on decisions, and the lock that makes decision ids commit in order."""
+"""Queries on decisions; the feed reads them in commit order (storage/repositories/commit_order.py)."""
 
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, text
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item, table_of
 from storage.repositories.bulk import insert_rows
+from storage.repositories.commit_order import CommitCursor, after_cursor, commit_ordering, horizon
 from storage.repositories.gold import is_not_gold
-
-# Any constant works; it only has to be the same in every process.
-_DECISION_ORDER_LOCK = 0x5EB1E3
-
-
-def lock_decision_order(*, session: Session) -> None:
-    """Hold, until commit, the right to insert decisions, so ids become visible in id order.
-
-    The decision feed pages by id. On PostgreSQL two transactions could otherwise commit ids
-    10 and 9 in that order, and a reader between the commits would skip 9 for ever. SQLite
-    already serialises writers (BEGIN IMMEDIATE), so there it is a no-op.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DECISION_ORDER_LOCK})
-
 
 # What an automatic decision holds; the other columns (reason, rationale, review time) stay null.
 _AUTOMATIC_COLUMNS = (
@@ -41,21 +27,33 @@ def insert_automatic_decisions(*, session: Session, rows: Sequence[dict[str, Any
 
 
 def list_decisions_after(
-    *, session: Session, after_id: int, limit: int, sources: Collection[str] | None = None
-) -> list[tuple[Decision, Item]]:
-    """Up to `limit` decisions with ids above `after_id`, oldest first, with their items; only
-    those of items from `sources` when given."""
+    *, session: Session, after: CommitCursor, limit: int, sources: Collection[str] | None = None
+) -> tuple[list[tuple[Decision, Item]], int]:
+    """Up to `limit` decisions after `after` in commit order, with their items (only those of
+    items from `sources` when given), and how many committed decisions after them the same look
+    found waiting behind the horizon (an earlier transaction still running)."""
+    dialect = session.get_bind().dialect
     statement = (
-        select(Decision, Item)
+        select(Decision, Item, horizon(dialect))
         .join(Item, col(Item.id) == col(Decision.item_id))
         # Gold items are never sent upstream: filtered here, so the cursor still never skips.
-        .where(col(Decision.id) > after_id, is_not_gold())
-        .order_by(col(Decision.id))
+        .where(after_cursor(col(Decision.txid), col(Decision.id), after), is_not_gold())
+        .order_by(*commit_ordering(col(Decision.txid), col(Decision.id)))
         .limit(limit)
     )
     if sources is not None:
         statement = statement.where(col(Item.source).in_(sorted(sources)))
-    return [(decision, item) for decision, item in session.exec(statement)]
+    rows = session.exec(statement).all()
+    # Ordered by txid, so the rows past the horizon are the page's tail: cut there.
+    settled = [(decision, item) for decision, item, line in rows
+               if decision.txid is not None and decision.txid < line]
+    return settled, len(rows) - len(settled)
+
+
+def get_decision_txid(*, session: Session, decision_id: int) -> int | None:
+    """The commit-order stamp of one decision, or None if there is no such decision."""
+    statement = select(Decision.txid).where(col(Decision.id) == decision_id)
+    return session.exec(statement).first()
 
 
 def list_decisions_with_items(*, session: Session, ids: list[int]) -> list[tuple[Decision, Item]]:

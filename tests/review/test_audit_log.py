@@ -14,6 +14,8 @@ from review.policies import PolicyChange, set_policy
 from review.queue import claim_next
 from review.roles import grant_role
 from review.tokens import Scope, create_token, revoke_token
+from storage.engine import writing
+from storage.repositories.audit import take_chain
 from tests.factories import OPERATOR, make_actor, queue_items, tamper_audit_entry
 
 
@@ -106,3 +108,44 @@ def test_only_admins_read_or_verify_the_audit_log(engine):
         with pytest.raises(PermissionDenied):
             list_audit(engine, actor)
     assert verify_chain(engine, make_actor(Role.ADMIN)).intact
+
+
+def _unchained(engine: Engine) -> int:
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM audit_entry WHERE seq IS NULL"))
+        return int(count.scalar_one())
+
+
+def test_an_entry_written_while_another_transaction_holds_the_chain_waits_then_is_linked(
+    postgres_engine,
+):
+    engine = postgres_engine
+    grant_role(engine, OPERATOR, "first@example.com", Role.REVIEWER)
+    with writing(engine) as holder:
+        assert take_chain(session=holder, wait=False)
+        grant_role(engine, OPERATOR, "second@example.com", Role.REVIEWER)  # never waits for the holder
+        assert _unchained(engine) == 1
+    assert verify_chain(engine, OPERATOR).intact  # links it first
+    assert _unchained(engine) == 0
+    assert [entry.subject for entry in list_audit(engine, OPERATOR)] == [
+        "user:second@example.com", "user:first@example.com"]
+
+
+def test_postgresql_lets_an_unchained_entry_be_linked_but_never_edited(postgres_engine):
+    engine = postgres_engine
+    grant_role(engine, OPERATOR, "rev@example.com", Role.REVIEWER)
+    with writing(engine) as holder:
+        take_chain(session=holder, wait=False)
+        grant_role(engine, OPERATOR, "other@example.com", Role.REVIEWER)
+    for statement in (
+        "UPDATE audit_entry SET subject = 'user:x' WHERE seq IS NULL",
+        "UPDATE audit_entry SET seq = 2, prev_hash = 'a', entry_hash = 'b', subject = 'user:x' "
+        "WHERE seq IS NULL",
+        "DELETE FROM audit_entry WHERE seq IS NULL",
+    ):
+        with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+    check = verify_chain(engine, OPERATOR)
+    assert (check.intact, check.entries, check.unchained) == (True, 2, 0)
+    with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
+        connection.execute(text("UPDATE audit_entry SET seq = 3 WHERE seq = 2"))

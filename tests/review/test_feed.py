@@ -9,6 +9,7 @@ from review.export import export_rows
 from review.feed import item_status, parse_feed_cursor, parse_feed_limit, read_decision_feed
 from review.policies import PolicyChange, set_policy
 from review.tokens import Scope, authenticate_token, create_token, list_token_info
+from storage.repositories.commit_order import START
 from storage.repositories.export_rows import ExportFilter
 from tests.factories import (
     OPERATOR,
@@ -30,9 +31,9 @@ def test_paging_returns_every_decision_once_oldest_first(engine):
     reviewer = make_actor(Role.REVIEWER)
     for action in (Action.APPROVE, Action.ESCALATE, Action.REJECT, Action.EDIT):
         decide_held(engine, reviewer, claim(engine, reviewer), action)
-    seen, cursor = [], 0
+    seen, cursor = [], START.encode()
     while True:
-        page, cursor_after = read_decision_feed(engine, READER, cursor, limit=2)
+        page, cursor_after = read_decision_feed(engine, READER, parse_feed_cursor(cursor), limit=2)
         if not page:
             assert cursor_after == cursor
             break
@@ -40,11 +41,12 @@ def test_paging_returns_every_decision_once_oldest_first(engine):
         cursor = cursor_after
     assert [d["decision"] for d in seen] == ["approved", "approved", "escalated", "rejected",
                                             "edited"]
-    assert [d["id"] for d in seen] == sorted({d["id"] for d in seen})
+    assert len({d["id"] for d in seen}) == 5
     assert [d["final"] for d in seen] == [True, True, False, True, True]
 
 
-@pytest.mark.parametrize("cursor", ["-1", "x", "²", str(2**63), "9" * 5000])
+@pytest.mark.parametrize("cursor", ["-1", "x", "²", str(2**63), "9" * 5000, "1.", ".1", "1.2.3", "-1.2",
+                                    f"{2**63}.1", "1.x"])
 def test_a_feed_cursor_never_given_out_is_refused(cursor):
     with pytest.raises(InvalidRequest) as caught:
         parse_feed_cursor(cursor)
@@ -59,7 +61,7 @@ def test_a_page_size_outside_one_to_a_thousand_is_refused(limit):
 
 
 def test_the_feed_defaults():
-    assert (parse_feed_cursor(None), parse_feed_limit(None), parse_feed_limit("1000")) == (0, 100, 1000)
+    assert (parse_feed_cursor(None), parse_feed_limit(None), parse_feed_limit("1000")) == (START, 100, 1000)
 
 
 def test_the_first_of_two_reviews_is_in_the_feed_but_not_final(engine):
@@ -77,7 +79,7 @@ def test_the_first_of_two_reviews_is_in_the_feed_but_not_final(engine):
     assert status["state"] == "pending" and status["decision"]["final"] is False
 
     decide_held(engine, second, claim(engine, second), Action.REJECT)  # agrees: settles the item
-    [round_two], _ = read_decision_feed(engine, READER, cursor, limit=10)
+    [round_two], _ = read_decision_feed(engine, READER, parse_feed_cursor(cursor), limit=10)
     assert (round_two["decision"], round_two["final"], round_two["reviewer"]) == (
         "rejected", True, second.identity
     )
@@ -105,11 +107,11 @@ def _decide_one_of_each(engine, sources: list[str]) -> list[tuple[str, int]]:
     return decided
 
 
-def _read_all(engine, actor, cursor: int, limit: int) -> tuple[list[dict], int]:
+def _read_all(engine, actor, cursor: str, limit: int) -> tuple[list[dict], str]:
     """Every decision after `cursor` in pages of `limit`, and the cursor the last, empty page gave."""
     seen: list[dict] = []
     while True:
-        page, cursor = read_decision_feed(engine, actor, cursor, limit)
+        page, cursor = read_decision_feed(engine, actor, parse_feed_cursor(cursor), limit)
         if not page:
             return seen, cursor
         seen += page
@@ -119,16 +121,16 @@ def test_a_token_bounded_to_sources_pages_through_exactly_their_decisions_once(e
     bounded = _token_actor(engine, "crm-ai", "mail-ai")
     decided = _decide_one_of_each(engine, ["crm-ai", "billing-ai", "billing-ai", "mail-ai", "billing-ai",
                                            "crm-ai", "billing-ai"])
-    seen, cursor = _read_all(engine, bounded, 0, limit=1)
+    seen, cursor = _read_all(engine, bounded, "", limit=1)
     expected = [decision_id for source, decision_id in decided if source != "billing-ai"]
     assert [d["id"] for d in seen] == expected
     assert {d["source"] for d in seen} == {"crm-ai", "mail-ai"}
-    assert cursor == expected[-1]
+    assert cursor.endswith(f".{expected[-1]}")  # "txid.id" of the last decision read
     # Later decisions, of another source first: the cursor neither skips nor repeats.
     later = _decide_one_of_each(engine, ["billing-ai", "crm-ai", "billing-ai"])
     more, _ = _read_all(engine, bounded, cursor, limit=2)
     assert [d["id"] for d in more] == [decision_id for source, decision_id in later if source == "crm-ai"]
-    everything, _ = _read_all(engine, _token_actor(engine), 0, limit=3)
+    everything, _ = _read_all(engine, _token_actor(engine), "", limit=3)
     assert len(everything) == len(decided) + len(later)
 
 
@@ -158,3 +160,11 @@ def test_reviewers_show_as_the_exports_pseudonyms_unless_the_token_shows_identit
             assert decision["reviewer"] == shown
         assert item_status(engine, actor, source, external_id)["decision"]["reviewer"] == shown
     assert row["reviewer"] != email and "@" not in row["reviewer"]
+
+
+def test_a_plain_id_cursor_given_out_before_commit_order_reads_on_from_that_decision(engine):
+    decided = _decide_one_of_each(engine, ["crm-ai"] * 4)
+    ids = [decision_id for _source, decision_id in decided]
+    page, cursor = read_decision_feed(engine, READER, parse_feed_cursor(str(ids[1])), limit=10)
+    assert [d["id"] for d in page] == ids[2:]
+    assert read_decision_feed(engine, READER, parse_feed_cursor(cursor), limit=10) == ([], cursor)

@@ -7,6 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from review.actors import Actor, TokenBounds
+from review.audit import chain_audit
+from review.audit_verify import verify_chain
 from review.clock import utcnow
 from review.decisions import DecisionRequest, decide
 from review.enums import Action, Role
@@ -72,6 +74,16 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
     finally:
         engine.dispose()
+
+
+def _downgraded_to(engine, revision: str) -> None:
+    """Take a database populated at head back to `revision` (its data kept), as if that version had
+    written it: the code of today writes only today's schema."""
+    chain_audit(engine)  # entries of that version were chained as they were written
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 def test_a_populated_database_of_an_earlier_version_upgrades_in_place(db_url):
@@ -140,11 +152,9 @@ def _id_column_types(engine) -> dict[tuple[str, str], str]:
 
 def test_a_database_populated_at_0009_upgrades_to_64_bit_ids_keeping_rows_and_links(db_url):
     engine = create_database_engine(db_url)
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0009")
+    upgrade_to_head(engine)
     _populate_at_0009(engine)
+    _downgraded_to(engine, "0009")
     count = "SELECT (SELECT count(*) FROM item), (SELECT count(*) FROM decision), " \
             "(SELECT count(*) FROM item_skip), (SELECT count(*) FROM audit_entry), " + f"({_LINKS})"
     with engine.connect() as connection:
@@ -173,11 +183,9 @@ def test_a_database_populated_at_0009_upgrades_to_64_bit_ids_keeping_rows_and_li
 
 def test_a_database_populated_at_0010_gains_the_queue_state_index_keeping_its_rows(db_url):
     engine = create_database_engine(db_url)
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0010")
+    upgrade_to_head(engine)
     queue_items(engine, 5)
+    _downgraded_to(engine, "0010")
     upgrade_to_head(engine)
     assert schema_is_current(engine)
     indexes = {index["name"]: index["column_names"] for index in inspect(engine).get_indexes("item")}
@@ -201,8 +209,8 @@ def test_ids_past_32_bits_work_end_to_end_on_postgresql(postgres_engine):
     assert (result.decision_id, result.item_id) == (5_000_000_000, 20_000_000_000)
     page, cursor = read_decision_feed(engine, FEED_READER, parse_feed_cursor(str(2**32)), limit=10)
     assert [(d["id"], d["item_id"]) for d in page] == [(5_000_000_000, 20_000_000_000)]
-    assert cursor == 5_000_000_000
-    assert read_decision_feed(engine, FEED_READER, parse_feed_cursor(str(cursor)), limit=10) == ([], cursor)
+    assert cursor.endswith(".5000000000")
+    assert read_decision_feed(engine, FEED_READER, parse_feed_cursor(cursor), limit=10) == ([], cursor)
     status = item_status(engine, FEED_READER, "helpdesk-ai", external_id)
     assert (status["item_id"], status["decision"]["id"]) == (20_000_000_000, 5_000_000_000)
     # Eleven digits not starting with 1 look like a phone number; the export's own id is no such thing.
@@ -210,10 +218,35 @@ def test_ids_past_32_bits_work_end_to_end_on_postgresql(postgres_engine):
     assert (decision_id, row["item_id"]) == (5_000_000_000, 20_000_000_000)
 
 
+def test_a_database_populated_at_0011_upgrades_to_commit_order_keeping_feed_and_chain(db_url):
+    engine = create_database_engine(db_url)
+    upgrade_to_head(engine)
+    queue_items(engine, 3)
+    reviewer = make_actor(Role.REVIEWER)
+    old = [decide_held(engine, reviewer, claim(engine, reviewer)).decision_id for _ in range(2)]
+    assert verify_chain(engine, OPERATOR).intact  # links every entry: 0011 stored them chained
+    _downgraded_to(engine, "0011")
+    with engine.connect() as connection:
+        assert "txid" not in {column["name"] for column in inspect(connection).get_columns("decision")}
+    upgrade_to_head(engine)
+    assert schema_is_current(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT txid FROM decision ORDER BY id")).scalars().all() == [0, 0]
+    new = decide_held(engine, reviewer, claim(engine, reviewer)).decision_id
+    page, _ = read_decision_feed(engine, FEED_READER, parse_feed_cursor(None), limit=10)
+    assert [d["id"] for d in page] == [*old, new]  # the old decisions first, in id order
+    # A plain-id cursor given out before the upgrade reads on from where it was.
+    page, _ = read_decision_feed(engine, FEED_READER, parse_feed_cursor(str(old[0])), limit=10)
+    assert [d["id"] for d in page] == [old[1], new]
+    check = verify_chain(engine, OPERATOR)
+    assert (check.intact, check.entries, check.unchained) == (True, 1 + 3 * 2, 0)
+    engine.dispose()
+
+
 def test_an_id_beyond_64_bits_is_not_found_and_a_cursor_beyond_them_is_refused(engine):
     reviewer = make_actor(Role.REVIEWER)
     assert read_decision_feed(engine, FEED_READER, parse_feed_cursor(str(2**63 - 1)), limit=10) == (
-        [], 2**63 - 1)
+        [], f"0.{2**63 - 1}")
     for item_id in (2**63 - 1, 2**63, 10**30):
         with pytest.raises(NotFound):
             decide(engine, reviewer, DecisionRequest(item_id, "lease", Action.APPROVE))
