@@ -1,0 +1,104 @@
+"""The labelled data set as Arrow batches, shaped and redacted column by column.
+
+Each batch holds the contract's columns with JSON values as JSON text: the exact text
+`json.dumps(value, ensure_ascii=False)` gives, which the CSV and Parquet files hold and from which
+JSON Lines is built. The work is vectorised (`pyarrow.compute`); only the rare cells that a
+pattern cannot settle go through Python one by one (`changed_where`), with the row-by-row rules.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Engine
+
+from review.actors import Actor, pseudonym
+from review.arrow_cells import changed_where
+from review.export import EXPORT_COLUMNS, JSON_COLUMNS, UNREDACTED_COLUMNS
+from review.permissions import Permission, require
+from review.redaction import redact_text, redact_value
+from storage.repositories.export_arrow import RAW_SCHEMA, last_cursor, stream_export_batches
+from storage.repositories.export_rows import ExportFilter
+
+EXPORT_SCHEMA = pa.schema([RAW_SCHEMA.field(name) for name in EXPORT_COLUMNS])
+# The stored JSON text is `json.dumps(value)` (SQLite) or PostgreSQL's jsonb text, both with
+# Python's separators and key order. They differ from the exported text only by `\u` escapes
+# (SQLite escapes every non-ASCII character) and numbers below 1e-4, which PostgreSQL writes
+# out in full ("0.00001") and Python as "1e-05": such values are decoded and encoded again.
+_NOT_AS_EXPORTED = r"\\u|0\.0000"
+# What every masked finding needs (see `review.redaction`): an at sign, or 8 digits with at most
+# 4 characters between neighbours (a phone number's separators, JSON-escaped: `\n\n`), or a
+# number in exponent form; `\u` escapes may hide any of them. A superset: cells that match are
+# redacted one by one, the rest hold nothing to mask.
+_MAY_HOLD_PERSONAL_DATA = (
+    r"[@\x{ff20}\x{fe6b}]|\\u|\p{Nd}(?:[^\p{Nd}]{0,4}\p{Nd}){7}|\p{Nd}[eE][+-]?\p{Nd}"
+)
+
+
+@dataclass(frozen=True)
+class ExportBatch:
+    """Rows of the data set in `EXPORT_SCHEMA`, and the cursor after the last of them."""
+
+    rows: pa.RecordBatch
+    cursor: int
+
+
+def export_batches(
+    engine: Engine, actor: Actor, filters: ExportFilter, redact: bool = False
+) -> Iterator[ExportBatch]:
+    """The rows `review.export.export_rows` yields, oldest first, as shaped batches."""
+    require(actor, Permission.EXPORT)
+    with engine.connect() as connection:
+        for raw in stream_export_batches(connection=connection, filters=filters):
+            yield ExportBatch(shaped(raw, redact), last_cursor(raw))
+
+
+def shaped(raw: pa.RecordBatch, redact: bool = False) -> pa.RecordBatch:
+    """A batch as read (`RAW_SCHEMA`) in the contract's columns, JSON as exported text."""
+    columns = {name: raw.column(name) for name in EXPORT_COLUMNS}
+    for name in JSON_COLUMNS:
+        columns[name] = exported_json(columns[name])
+    if redact:
+        columns = redacted(columns)
+    return pa.RecordBatch.from_arrays([columns[name] for name in EXPORT_COLUMNS],
+                                      schema=EXPORT_SCHEMA)
+
+
+def exported_json(stored: pa.Array) -> pa.Array:
+    """Stored JSON text as `json.dumps(value, ensure_ascii=False)` writes it; JSON null as null."""
+    text = pc.if_else(pc.equal(stored, "null"), pa.scalar(None, pa.string()), stored)
+    return changed_where(text, pc.match_substring_regex(text, _NOT_AS_EXPORTED), _reencoded)
+
+
+def _reencoded(text: str) -> str:
+    return json.dumps(json.loads(text), ensure_ascii=False)
+
+
+def redacted(columns: dict[str, pa.Array]) -> dict[str, pa.Array]:
+    """The columns with personal data masked in every text and JSON column, as
+    `review.export.redacted_row` masks one row; reviewers become pseudonyms."""
+    masked = dict(columns)
+    for name, values in columns.items():
+        if name in UNREDACTED_COLUMNS or not pa.types.is_string(values.type):
+            continue
+        mask: Callable[[str], str] = _redacted_json if name in JSON_COLUMNS else redact_text
+        masked[name] = changed_where(
+            values, pc.match_substring_regex(values, _MAY_HOLD_PERSONAL_DATA), mask
+        )
+    masked["reviewer"] = _pseudonyms(columns["reviewer"])
+    return masked
+
+
+def _redacted_json(text: str) -> str:
+    return json.dumps(redact_value(json.loads(text)), ensure_ascii=False)
+
+
+def _pseudonyms(reviewers: pa.Array) -> pa.Array:
+    # A batch has few reviewers: each distinct one is hashed once.
+    encoded = pc.dictionary_encode(reviewers)
+    names = pa.array([None if name is None else pseudonym(name)
+                      for name in encoded.dictionary.to_pylist()], type=pa.string())
+    return names.take(encoded.indices)
