@@ -29,13 +29,23 @@ EXPORT_SCHEMA = pa.schema([RAW_SCHEMA.field(name) for name in EXPORT_COLUMNS])
 # (SQLite escapes every non-ASCII character) and numbers below 1e-4, which PostgreSQL writes
 # out in full ("0.00001") and Python as "1e-05": such values are decoded and encoded again.
 _NOT_AS_EXPORTED = r"\\u|0\.0000"
-# What every masked finding needs (see `review.redaction`): an at sign, or 8 digits with at most
-# 4 characters between neighbours (a phone number's separators, JSON-escaped: `\n\n`), or a
-# number in exponent form; `\u` escapes may hide any of them. A superset: cells that match are
-# redacted one by one, the rest hold nothing to mask.
-_MAY_HOLD_PERSONAL_DATA = (
-    r"[@\x{ff20}\x{fe6b}]|\\u|\p{Nd}(?:[^\p{Nd}]{0,4}\p{Nd}){7}|\p{Nd}[eE][+-]?\p{Nd}"
-)
+# A superset of what `review.redaction` masks, in RE2 (no look-around): an at sign; 13 digits
+# grouped like a card; a phone number's shape (with `\s` as Python reads it, and JSON's escapes
+# of blanks, in the JSON columns' text); 11 digits or an exponent (a JSON number that may be one);
+# any other `\u` escape. Cells that match are redacted one by one; the rest hold nothing to mask.
+# A quoted ISO date ("2026-10-28", every invoice's due date) looks like a phone number's groups
+# but is never one, so it is blanked before the search.
+_DIGIT = r"\p{Nd}"
+_BLANK = r"(?:[\s\p{Z}\x{85}\x{0b}\x{1c}-\x{1f}]|\\[nrtf])"
+_MAY_HOLD_PERSONAL_DATA = "|".join([
+    r"[@\x{ff20}\x{fe6b}]",
+    rf"{_DIGIT}(?:[ ./-]?{_DIGIT}){{12}}",
+    rf"\+{_DIGIT}(?:(?:[().-]|{_BLANK}){{0,2}}{_DIGIT}){{7}}",
+    rf"{_DIGIT}{{2,5}}\)?(?:(?:[.-]|{_BLANK}){_DIGIT}{{2,5}}){{2}}",
+    rf"{_DIGIT}{{11}}|{_DIGIT}[eE]\+{_DIGIT}|\\u",
+])
+_QUOTED_DATE = r'"[0-9]{4}-[0-9]{2}-[0-9]{2}"'
+
 
 
 @dataclass(frozen=True)
@@ -85,11 +95,15 @@ def redacted(columns: dict[str, pa.Array]) -> dict[str, pa.Array]:
         if name in UNREDACTED_COLUMNS or not pa.types.is_string(values.type):
             continue
         mask: Callable[[str], str] = _redacted_json if name in JSON_COLUMNS else redact_text
-        masked[name] = changed_where(
-            values, pc.match_substring_regex(values, _MAY_HOLD_PERSONAL_DATA), mask
-        )
+        masked[name] = changed_where(values, may_hold_personal_data(values), mask)
     masked["reviewer"] = _pseudonyms(columns["reviewer"])
     return masked
+
+
+def may_hold_personal_data(text: pa.Array) -> pa.Array:
+    """False for cells in which `review.redaction` would mask nothing (true may be a miss)."""
+    searched = pc.replace_substring_regex(text, _QUOTED_DATE, '"D"')
+    return pc.match_substring_regex(searched, _MAY_HOLD_PERSONAL_DATA)
 
 
 def _redacted_json(text: str) -> str:
