@@ -9,7 +9,6 @@ pattern cannot settle go through Python one by one (`changed_where`), with the r
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc

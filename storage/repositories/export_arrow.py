@@ -57,17 +57,18 @@ def _export_columns(postgres: bool) -> Any:
             return cast(extract("epoch", column) * 1_000_000, BigInteger)
         return type_coerce(column, Text)
 
+    columns: list[Any] = [
+        col(Decision.id), col(Item.id), col(Item.source), col(Item.external_id),
+        col(Item.task), col(Item.model_version), json_text(col(Item.input)),
+        json_text(col(Item.output)), col(Item.confidence), col(Item.impact), col(Item.route),
+        col(Item.route_reason), col(Policy.version), col(Decision.outcome),
+        json_text(col(Decision.output_after)), col(Decision.reason_code),
+        col(Decision.rationale), col(Decision.reviewer), col(Decision.escalated),
+        time(col(Decision.decided_at)), col(Decision.review_seconds),
+        time(col(Item.received_at)),
+    ]
     return (
-        select(
-            col(Decision.id), col(Item.id), col(Item.source), col(Item.external_id),
-            col(Item.task), col(Item.model_version), json_text(col(Item.input)),
-            json_text(col(Item.output)), col(Item.confidence), col(Item.impact), col(Item.route),
-            col(Item.route_reason), col(Policy.version), col(Decision.outcome),
-            json_text(col(Decision.output_after)), col(Decision.reason_code),
-            col(Decision.rationale), col(Decision.reviewer), col(Decision.escalated),
-            time(col(Decision.decided_at)), col(Decision.review_seconds),
-            time(col(Item.received_at)),
-        )
+        select(*columns)
         .join(Item, col(Item.id) == col(Decision.item_id))
         .join(Policy, col(Policy.id) == col(Item.policy_id))
     )
