@@ -129,13 +129,16 @@ def main() -> None:
             out = directory / "baseline.parquet"
             count, seconds, peak, size = _export(url, "baseline", out, after)
             baseline = count / seconds
+            out.unlink()
             rows.append(["baseline (Arrow → Parquet)", count, seconds, baseline, 1.0, peak,
                          size / 2**20])
+            print(*rows[-1], flush=True)  # a long run shows its progress
             for mode in args.modes.split(","):
                 out = directory / f"export.{mode.split()[0]}"
                 count, seconds, peak, size = _export(url, mode, out, after)
                 rows.append([mode, count, seconds, count / seconds, count / seconds / baseline,
                              peak, size / 2**20])
+                print(*rows[-1], flush=True)
                 out.unlink()
     print_table(["format", "rows", "seconds", "rows/s", "× baseline", "peak RSS MiB", "file MiB"],
                 rows)
