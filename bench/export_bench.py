@@ -8,9 +8,14 @@ that holds no decisions yet (one that does is exported as it is). Then each expo
 in a child process of its own (the CLI's `main`, as `workbench export --include-auto` would
 run), which reports its own peak resident memory: flat memory means the large export peaks
 about where the small one does.
+
+Beside each size runs the baseline, also in a child: the same joined rows read straight into
+Arrow (the export's own cursor read) and written by pyarrow's Parquet writer as they come, with
+no shaping. The ratio is export rows/s over baseline rows/s of the same size in the same run.
 """
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -39,14 +44,39 @@ print("ELAPSED", time.perf_counter() - started)
 print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 sys.exit(code)
 """
+BASELINE = """
+import io, resource, sys, time
+import pyarrow.parquet as pq
+from storage.engine import create_database_engine
+from storage.repositories.export_arrow import RAW_SCHEMA, stream_export_batches
+from storage.repositories.export_rows import ExportFilter
+engine = create_database_engine(sys.argv[1])
+started = time.perf_counter()
+rows = 0
+with engine.connect() as connection, open(sys.argv[3], "wb") as out:
+    with pq.ParquetWriter(out, RAW_SCHEMA) as writer:
+        filters = ExportFilter(after_decision_id=int(sys.argv[2]), include_auto=True)
+        for batch in stream_export_batches(connection=connection, filters=filters):
+            writer.write_batch(batch)
+            rows += batch.num_rows
+print("wrote", rows, "rows")
+print("ELAPSED", time.perf_counter() - started)
+print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
 
 
-def _export(url: str, file_format: str, out: Path, after: int) -> tuple[int, float, float, int]:
-    """Run one export in a child; (rows, seconds, peak MiB, file bytes)."""
+def _export(url: str, mode: str, out: Path, after: int) -> tuple[int, float, float, int]:
+    """Run one export (`mode`: a format, optionally with " --redact", or "baseline") in a child;
+    (rows, seconds, peak MiB, file bytes)."""
+    if mode == "baseline":
+        command = ["-c", BASELINE, url, str(after), str(out)]
+    else:
+        command = ["-c", CHILD, "export", "--format", *mode.split(), "--out", str(out),
+                   "--include-auto", "--after", str(after)]
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, "export", "--format", file_format, "--out", str(out),
-         "--include-auto", "--after", str(after)],
-        env={"WORKBENCH_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        [sys.executable, *command],
+        env={"WORKBENCH_DATABASE_URL": url, "PATH": "/usr/bin:/bin",
+             "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
         capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
     )
     values = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
@@ -83,6 +113,8 @@ def main() -> None:
     )
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
+    parser.add_argument("--modes", default="jsonl,csv,parquet,jsonl --redact",
+                        help="comma-separated formats to export (a format may add --redact)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--database-url", help="export from this database (loaded first if empty)")
     where.add_argument("--postgres", action="store_true", help="a fresh PostgreSQL schema")
@@ -93,13 +125,24 @@ def main() -> None:
         last = _prepare(url, args.items)
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="export-bench-")))
         rows = []
-        for file_format in ("jsonl", "csv", "parquet"):
-            for after in (max(last - args.small, 0), 0):
-                out = directory / f"export.{file_format}"
-                count, seconds, peak, size = _export(url, file_format, out, after)
-                rows.append([file_format, count, seconds, count / seconds, peak, size / 2**20])
+        for after in (max(last - args.small, 0), 0):
+            out = directory / "baseline.parquet"
+            count, seconds, peak, size = _export(url, "baseline", out, after)
+            baseline = count / seconds
+            out.unlink()
+            rows.append(["baseline (Arrow → Parquet)", count, seconds, baseline, 1.0, peak,
+                         size / 2**20])
+            print(*rows[-1], flush=True)  # a long run shows its progress
+            for mode in args.modes.split(","):
+                out = directory / f"export.{mode.split()[0]}"
+                count, seconds, peak, size = _export(url, mode, out, after)
+                rows.append([mode, count, seconds, count / seconds, count / seconds / baseline,
+                             peak, size / 2**20])
+                print(*rows[-1], flush=True)
                 out.unlink()
-    print_table(["format", "rows", "seconds", "rows/s", "peak RSS MiB", "file MiB"], rows)
+    print_table(["format", "rows", "seconds", "rows/s", "× baseline", "peak RSS MiB", "file MiB"],
+                rows)
+    print(f"load average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -28,10 +28,12 @@ EXPORT_COLUMNS = (
 # (and would overflow the query's parameter).
 MAX_CURSOR = MAX_ROW_ID
 JSON_COLUMNS = frozenset({"input", "ai_output", "final_output"})
-# Times, the workbench's own ids and its vocabulary hold no personal data; digits in a timestamp
-# or a 64-bit id would otherwise look like a phone number.
-_UNREDACTED_COLUMNS = frozenset(
-    {"item_id", "decided_at", "received_at", "route", "decision", "impact", "reason_code", "escalated"}
+# Times, the workbench's own ids, numbers and its vocabulary hold no personal data; digits in a
+# timestamp or a 64-bit id would otherwise look like a phone number (and a number masked as
+# "[phone]" would no longer fit the Parquet column).
+UNREDACTED_COLUMNS = frozenset(
+    {"item_id", "decided_at", "received_at", "route", "decision", "impact", "reason_code",
+     "escalated", "confidence", "policy_version", "review_seconds"}
 )
 
 
@@ -77,7 +79,7 @@ def redacted_row(row: dict[str, Any]) -> dict[str, Any]:
     """The row with personal data masked in every text field; reviewers become pseudonyms, so
     per-reviewer analysis still works."""
     masked = {
-        name: value if name in _UNREDACTED_COLUMNS else redact_value(value)
+        name: value if name in UNREDACTED_COLUMNS else redact_value(value)
         for name, value in row.items()
     }
     if row["reviewer"] is not None:

@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 from review.actors import Actor
 from review.audit_anchors import record_anchor_quietly
 from review.errors import WorkbenchError
-from review.export import ExportResult, export_rows, record_export
-from review.export_formats import ExportFormat, write_export
+from review.export import ExportResult, record_export
+from review.export_columnar import export_batches
+from review.export_formats import ExportFormat, write_batches
 from review.permissions import Permission, require
 from storage.engine import reading
 from storage.repositories.export_rows import ExportFilter, count_export_rows
@@ -33,15 +34,15 @@ def export_to_file(
     redact: bool = False, on_row: Callable[[int], None] | None = None,
 ) -> tuple[ExportResult, str]:
     """Write the selected rows to `path`; record the export; return the result and SHA-256."""
-    rows = export_rows(engine, actor, filters, redact=redact)
-    first = list(itertools.islice(rows, 1))  # authorise and query before creating the file
+    batches = export_batches(engine, actor, filters, redact=redact)
+    first = list(itertools.islice(batches, 1))  # authorise and query before creating the file
     # Write beside the target and rename at the end: a failed export never leaves half a file
     # where a nightly job would pick it up.
     partial = path.with_name(path.name + ".partial")
     try:
         with partial.open("wb") as stream:
-            result, sha256 = write_export(itertools.chain(first, rows), file_format, stream,
-                                          after=filters.after_decision_id, on_row=on_row)
+            result, sha256 = write_batches(itertools.chain(first, batches), file_format, stream,
+                                           after=filters.after_decision_id, on_row=on_row)
         os.replace(partial, path)
     except OSError as error:
         reason = error.strerror or str(error)

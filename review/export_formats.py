@@ -1,39 +1,30 @@
-"""Writing the labelled data set as JSON Lines, CSV or Parquet, streamed, with its SHA-256."""
+"""Writing the labelled data set as JSON Lines, CSV or Parquet, streamed, with its SHA-256.
 
-import csv
+Every format is written from Arrow batches (`review.export_columnar`): Parquet by pyarrow's
+writer in row groups of `PARQUET_ROW_GROUP` rows, CSV and JSON Lines by `review.export_text`.
+"""
+
 import hashlib
 import io
 import json
-import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from review.export import EXPORT_COLUMNS, JSON_COLUMNS, ExportResult
+from review.export_columnar import EXPORT_SCHEMA, ExportBatch
+from review.export_text import csv_header, csv_lines, jsonl_lines
+from review.formula import neutralise_formula
+
+__all__ = ["PARQUET_SCHEMA", "ExportFormat", "HashingWriter", "neutralise_formula", "write_batches",
+           "write_export"]
 
 PARQUET_ROW_GROUP = 10_000
-# OWASP: a cell starting with one of these may run as a formula in a spreadsheet.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-# Spreadsheets also skip leading blanks (" ", U+00A0, U+3000, ...) and read full-width signs
-# ("＝", "＋") as the ASCII ones, so the first character that is not blank counts, after NFKC.
-_FORMULA_SIGNS = ("=", "+", "-", "@")
-
-PARQUET_SCHEMA = pa.schema(
-    [
-        ("item_id", pa.int64()), ("source", pa.string()), ("external_id", pa.string()),
-        ("task", pa.string()), ("model_version", pa.string()), ("input", pa.string()),
-        ("ai_output", pa.string()), ("confidence", pa.float64()), ("impact", pa.string()),
-        ("route", pa.string()), ("route_reason", pa.string()), ("policy_version", pa.int64()),
-        ("decision", pa.string()), ("final_output", pa.string()), ("reason_code", pa.string()),
-        ("rationale", pa.string()), ("reviewer", pa.string()), ("escalated", pa.bool_()),
-        ("decided_at", pa.timestamp("us", tz="UTC")), ("review_seconds", pa.float64()),
-        ("received_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
+PARQUET_SCHEMA = EXPORT_SCHEMA
 assert tuple(PARQUET_SCHEMA.names) == EXPORT_COLUMNS
 
 
@@ -58,7 +49,7 @@ class HashingWriter(io.RawIOBase):
         return True
 
     def write(self, data: Any) -> int:
-        chunk = bytes(data)
+        chunk = memoryview(data).cast("B")  # no copy of a batch's buffer
         self._target.write(chunk)
         self._digest.update(chunk)
         self._position += len(chunk)
@@ -76,91 +67,86 @@ class HashingWriter(io.RawIOBase):
         return self._digest.hexdigest()
 
 
-Rows = Iterable[tuple[int, dict[str, Any]]]
 OnRow = Callable[[int], None] | None
 
 
-def write_export(
-    rows: Rows, file_format: ExportFormat, target: IO[bytes], after: int = 0, on_row: OnRow = None
+def write_batches(
+    batches: Iterable[ExportBatch], file_format: ExportFormat, target: IO[bytes], after: int = 0,
+    on_row: OnRow = None,
 ) -> tuple[ExportResult, str]:
-    """Write rows to `target` in `file_format`; return the count, next cursor and SHA-256."""
+    """Write batches to `target` in `file_format`; return the count, next cursor and SHA-256.
+    `on_row` is told the number of rows written so far after each batch."""
     stream = HashingWriter(target)
     writer = {ExportFormat.JSONL: _write_jsonl, ExportFormat.CSV: _write_csv,
               ExportFormat.PARQUET: _write_parquet}[file_format]
     last, count = after, 0
-    for decision_id in writer(rows, stream):
-        last, count = decision_id, count + 1
+    for batch in writer(batches, stream):
+        last, count = batch.cursor, count + batch.rows.num_rows
         if on_row is not None:
             on_row(count)
     stream.flush()
     return ExportResult(rows=count, cursor=str(last)), stream.sha256
 
 
-def _write_jsonl(rows: Rows, stream: HashingWriter) -> Iterable[int]:
-    for decision_id, row in rows:
-        stream.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
-        stream.write(b"\n")
-        yield decision_id
+Rows = Iterable[tuple[int, dict[str, Any]]]
 
 
-def _write_csv(rows: Rows, stream: HashingWriter) -> Iterable[int]:
-    text = io.TextIOWrapper(cast(Any, stream), encoding="utf-8", newline="", write_through=True)
-    writer = csv.writer(text)
-    writer.writerow(EXPORT_COLUMNS)
-    for decision_id, row in rows:
-        writer.writerow([_csv_cell(name, row[name]) for name in EXPORT_COLUMNS])
-        yield decision_id
-    text.flush()
-    text.detach()
+def write_export(
+    rows: Rows, file_format: ExportFormat, target: IO[bytes], after: int = 0, on_row: OnRow = None
+) -> tuple[ExportResult, str]:
+    """Write rows of `review.export.export_rows` (cursor, row) like `write_batches` does."""
+    return write_batches(batches_of_rows(rows), file_format, target, after, on_row)
 
 
-def neutralise_formula(text: str) -> str:
-    """Prefix with `'` a cell that a spreadsheet would run as a formula, so it shows as text."""
-    return "'" + text if _could_run(text) else text
+def batches_of_rows(rows: Rows, size: int = PARQUET_ROW_GROUP) -> Iterator[ExportBatch]:
+    """Rows as `review.export.export_rows` yields them, in batches."""
+    pending: list[dict[str, Any]] = []
+    cursor = 0
+    for cursor, row in rows:
+        pending.append(_typed(row))
+        if len(pending) == size:
+            yield ExportBatch(pa.RecordBatch.from_pylist(pending, schema=EXPORT_SCHEMA), cursor)
+            pending = []
+    if pending:
+        yield ExportBatch(pa.RecordBatch.from_pylist(pending, schema=EXPORT_SCHEMA), cursor)
 
 
-def _could_run(text: str) -> bool:
-    # Looking past opening `'` too quotes "'=1" as "''=1": so a reader who drops one `'` from a
-    # cell whose rest would be quoted gets every original back, whatever it started with.
-    unquoted = text.lstrip("'")
-    if unquoted.startswith(_FORMULA_STARTS):
-        return True
-    first = next((char for char in unquoted if not _is_blank(char)), "")
-    return unicodedata.normalize("NFKC", first).startswith(_FORMULA_SIGNS)
-
-
-def _is_blank(char: str) -> bool:
-    # Format characters (zero-width space, byte order mark, direction marks) are invisible.
-    return char.isspace() or unicodedata.category(char) == "Cf"
-
-
-def _csv_cell(name: str, value: Any) -> Any:
-    if value is None:
-        return ""
-    if name in JSON_COLUMNS:
-        value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return neutralise_formula(value) if isinstance(value, str) else value
-
-
-def _write_parquet(rows: Rows, stream: HashingWriter) -> Iterable[int]:
-    with pq.ParquetWriter(stream, PARQUET_SCHEMA) as writer:
-        batch: list[dict[str, Any]] = []
-        for decision_id, row in rows:
-            batch.append(_parquet_row(row))
-            yield decision_id
-            if len(batch) == PARQUET_ROW_GROUP:
-                writer.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
-                batch = []
-        if batch:
-            writer.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
-
-
-def _parquet_row(row: dict[str, Any]) -> dict[str, Any]:
+def _typed(row: dict[str, Any]) -> dict[str, Any]:
     typed = dict(row)
     for name in JSON_COLUMNS:
         typed[name] = None if row[name] is None else json.dumps(row[name], ensure_ascii=False)
     for name in ("decided_at", "received_at"):
         typed[name] = datetime.fromisoformat(row[name]) if row[name] else None
     return typed
+
+
+def _write_jsonl(batches: Iterable[ExportBatch], stream: HashingWriter) -> Iterator[ExportBatch]:
+    for batch in batches:
+        stream.write(jsonl_lines(batch.rows))
+        yield batch
+
+
+def _write_csv(batches: Iterable[ExportBatch], stream: HashingWriter) -> Iterator[ExportBatch]:
+    stream.write(csv_header())
+    for batch in batches:
+        stream.write(csv_lines(batch.rows))
+        yield batch
+
+
+def _write_parquet(batches: Iterable[ExportBatch], stream: HashingWriter) -> Iterator[ExportBatch]:
+    # Row groups of a fixed size whatever the batches' sizes, so the file's bytes depend only on
+    # its rows; each group is one contiguous table (chunk boundaries could move page breaks).
+    with pq.ParquetWriter(stream, PARQUET_SCHEMA) as writer:
+        pending: list[pa.RecordBatch] = []
+        held = 0
+        for batch in batches:
+            pending.append(batch.rows)
+            held += batch.rows.num_rows
+            while held >= PARQUET_ROW_GROUP:
+                table = pa.Table.from_batches(pending, schema=PARQUET_SCHEMA)
+                writer.write_table(table.slice(0, PARQUET_ROW_GROUP).combine_chunks())
+                pending = table.slice(PARQUET_ROW_GROUP).to_batches()
+                held -= PARQUET_ROW_GROUP
+            yield batch
+        if held:
+            writer.write_table(pa.Table.from_batches(pending, schema=PARQUET_SCHEMA).combine_chunks())

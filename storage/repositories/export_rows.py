@@ -34,28 +34,41 @@ def stream_export_rows(
     *, session: Session, filters: ExportFilter, batch_size: int = 1000
 ) -> Iterator[tuple[Decision, Item, int]]:
     """Final decisions in decision-id order, with their item and policy, fetched in batches."""
-    statement = _filtered(
+    statement = filtered(
         select(Decision, Item, Policy.version)
         .join(Item, col(Item.id) == col(Decision.item_id))
         .join(Policy, col(Policy.id) == col(Item.policy_id)),
         filters,
-    ).order_by(col(Decision.id))
+    )
+    statement = after_cursor(statement, filters, ordered=True)
     result = session.execute(statement.execution_options(yield_per=batch_size))
     yield from cast(Iterator[tuple[Decision, Item, int]], result)
 
 
 def count_export_rows(*, session: Session, filters: ExportFilter) -> int:
     """How many rows `stream_export_rows` would yield (for a progress bar's total)."""
-    statement = _filtered(
+    statement = filtered(
         select(func.count()).select_from(Decision).join(Item, col(Item.id) == col(Decision.item_id)),
         filters,
     )
+    statement = after_cursor(statement, filters, ordered=False)
     return int(session.execute(statement).scalar_one())
 
 
-def _filtered(statement: Any, filters: ExportFilter) -> Any:
+def after_cursor(statement: Any, filters: ExportFilter, *, ordered: bool) -> Any:
+    """`statement` limited to rows past the filters' cursor, and in cursor order if `ordered`.
+
+    Every comparison and ordering by the export cursor is here, so changing what a cursor is
+    (today: a decision id) is a change to this function and to `review.export`'s parsing.
+    """
+    statement = statement.where(col(Decision.id) > filters.after_decision_id)
+    return statement.order_by(col(Decision.id)) if ordered else statement
+
+
+def filtered(statement: Any, filters: ExportFilter) -> Any:
+    """`statement` (decisions joined to items) limited to final, exportable decisions matching
+    the filters other than the cursor (see `after_cursor`)."""
     statement = statement.where(
-        col(Decision.id) > filters.after_decision_id,
         col(Decision.outcome).in_(FINAL_OUTCOMES),
         settles_its_item(),
         # Gold items' answers were set, not observed: they are never training data.

@@ -1,0 +1,20 @@
+"""Changing the few cells of an Arrow array that a vectorised rule cannot settle, in Python."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def changed_where(
+    target: pa.Array, where: pa.Array, change: Callable[[Any], Any], source: pa.Array | None = None
+) -> pa.Array:
+    """`target` with its cells where `where` replaced by `change` of the same cell of `source`
+    (default: `target` itself); null in `where` counts as false."""
+    where = pc.fill_null(where, False)
+    if not pc.any(where).as_py():
+        return target
+    originals = (target if source is None else source).filter(where).to_pylist()
+    changed = pa.array([change(value) for value in originals], type=target.type)
+    return pc.replace_with_mask(target, where, changed)
