@@ -55,7 +55,7 @@ started = time.perf_counter()
 rows = 0
 with engine.connect() as connection, open(sys.argv[3], "wb") as out:
     with pq.ParquetWriter(out, RAW_SCHEMA) as writer:
-        filters = ExportFilter(after_decision_id=int(sys.argv[2]), include_auto=True)
+        filters = ExportFilter(after=int(sys.argv[2]), include_auto=True)
         for batch in stream_export_batches(connection=connection, filters=filters):
             writer.write_batch(batch)
             rows += batch.num_rows

@@ -172,7 +172,7 @@ def _reason(error: Exception) -> str:
 def run_export(args: argparse.Namespace) -> int:
     """Write the data set and print the cursor for the next incremental export."""
     filters = ExportFilter(
-        after_decision_id=parse_cursor(args.after),
+        after=parse_cursor(args.after),
         since=since_from_iso(args.since, "since"),
         until=since_from_iso(args.until, "until"),
         source=args.source,

@@ -16,7 +16,8 @@ from review.redaction import redact_value
 from storage.engine import reading
 from storage.models import MAX_ROW_ID, Decision, Item
 from storage.repositories.audit import list_audit_entries
-from storage.repositories.export_rows import ExportFilter, stream_export_rows
+from storage.repositories.commit_order import CommitCursor, decode_cursor
+from storage.repositories.export_rows import ExportCursor, ExportFilter, stream_export_rows
 
 EXPORT_COLUMNS = (
     "item_id", "source", "external_id", "task", "model_version", "input", "ai_output",
@@ -24,8 +25,8 @@ EXPORT_COLUMNS = (
     "final_output", "reason_code", "rationale", "reviewer", "escalated", "decided_at",
     "review_seconds", "received_at",
 )
-# Cursors are decision ids; a number above the largest id is no cursor this workbench gave out
-# (and would overflow the query's parameter).
+# Plain-id cursors (before migration 0012): a number above the largest id is no cursor this
+# workbench gave out (and would overflow the query's parameter).
 MAX_CURSOR = MAX_ROW_ID
 JSON_COLUMNS = frozenset({"input", "ai_output", "final_output"})
 # Times, the workbench's own ids, numbers and its vocabulary hold no personal data; digits in a
@@ -45,14 +46,20 @@ class ExportResult:
     cursor: str
 
 
-def parse_cursor(cursor: str | None) -> int:
-    """The decision id a cursor stands for (0 for none); InvalidRequest if it is not one."""
+def parse_cursor(cursor: str | None) -> ExportCursor:
+    """The position a cursor stands for: "txid.id", or a plain decision id as given out before
+    migration 0012 (0 for none); InvalidRequest if it is neither."""
     if cursor is None or cursor == "":
         return 0
-    decision_id = decision_id_of(cursor)
-    if decision_id is None:
+    position: ExportCursor | None = decode_cursor(cursor) if "." in cursor else decision_id_of(cursor)
+    if position is None:
         raise InvalidRequest(f"{cursor[:50]!r} is not an export cursor", field="after")
-    return decision_id
+    return position
+
+
+def cursor_text(cursor: ExportCursor) -> str:
+    """The text of a cursor, as `parse_cursor` reads it back."""
+    return cursor.encode() if isinstance(cursor, CommitCursor) else str(cursor)
 
 
 def decision_id_of(text: str) -> int | None:
@@ -65,14 +72,14 @@ def decision_id_of(text: str) -> int | None:
 
 def export_rows(
     engine: Engine, actor: Actor, filters: ExportFilter, redact: bool = False
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (decision id, row) for every decision the filters select, oldest first."""
+) -> Iterator[tuple[CommitCursor, dict[str, Any]]]:
+    """Yield (cursor, row) for every decision the filters select, in commit order."""
     require(actor, Permission.EXPORT)
     with reading(engine) as session:
         for decision, item, policy_version in stream_export_rows(session=session, filters=filters):
-            assert decision.id is not None
+            assert decision.id is not None and decision.txid is not None
             row = labelled_row(decision, item, policy_version)
-            yield decision.id, redacted_row(row) if redact else row
+            yield CommitCursor(decision.txid, decision.id), redacted_row(row) if redact else row
 
 
 def redacted_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +129,7 @@ def record_export(
     require(actor, Permission.EXPORT)
     details = {
         "format": file_format, "rows": result.rows, "sha256": sha256, "cursor": result.cursor,
-        "after": filters.after_decision_id, "since": isoformat_utc(filters.since),
+        "after": cursor_text(filters.after), "since": isoformat_utc(filters.since),
         "until": isoformat_utc(filters.until), "source": filters.source, "task": filters.task,
         "model_version": filters.model_version, "decision": filters.decision,
         "route": filters.route, "include_auto": filters.include_auto, "redacted": redacted,

@@ -20,7 +20,7 @@ from review.export import EXPORT_COLUMNS, JSON_COLUMNS, UNREDACTED_COLUMNS
 from review.permissions import Permission, require
 from review.redaction import redact_text, redact_value
 from storage.repositories.export_arrow import RAW_SCHEMA, last_cursor, stream_export_batches
-from storage.repositories.export_rows import ExportFilter
+from storage.repositories.export_rows import ExportCursor, ExportFilter
 
 EXPORT_SCHEMA = pa.schema([RAW_SCHEMA.field(name) for name in EXPORT_COLUMNS])
 # The stored JSON text is `json.dumps(value)` (SQLite) or PostgreSQL's jsonb text, both with
@@ -52,7 +52,7 @@ class ExportBatch:
     """Rows of the data set in `EXPORT_SCHEMA`, and the cursor after the last of them."""
 
     rows: pa.RecordBatch
-    cursor: int
+    cursor: ExportCursor
 
 
 def export_batches(

@@ -42,7 +42,7 @@ def export_to_file(
     try:
         with partial.open("wb") as stream:
             result, sha256 = write_batches(itertools.chain(first, batches), file_format, stream,
-                                           after=filters.after_decision_id, on_row=on_row)
+                                           after=filters.after, on_row=on_row)
         os.replace(partial, path)
     except OSError as error:
         reason = error.strerror or str(error)

@@ -15,10 +15,11 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from review.export import EXPORT_COLUMNS, JSON_COLUMNS, ExportResult
+from review.export import EXPORT_COLUMNS, JSON_COLUMNS, ExportResult, cursor_text
 from review.export_columnar import EXPORT_SCHEMA, ExportBatch
 from review.export_text import csv_header, csv_lines, jsonl_lines
 from review.formula import neutralise_formula
+from storage.repositories.export_rows import ExportCursor
 
 __all__ = ["PARQUET_SCHEMA", "ExportFormat", "HashingWriter", "neutralise_formula", "write_batches",
            "write_export"]
@@ -71,7 +72,8 @@ OnRow = Callable[[int], None] | None
 
 
 def write_batches(
-    batches: Iterable[ExportBatch], file_format: ExportFormat, target: IO[bytes], after: int = 0,
+    batches: Iterable[ExportBatch], file_format: ExportFormat, target: IO[bytes],
+    after: ExportCursor = 0,
     on_row: OnRow = None,
 ) -> tuple[ExportResult, str]:
     """Write batches to `target` in `file_format`; return the count, next cursor and SHA-256.
@@ -85,14 +87,15 @@ def write_batches(
         if on_row is not None:
             on_row(count)
     stream.flush()
-    return ExportResult(rows=count, cursor=str(last)), stream.sha256
+    return ExportResult(rows=count, cursor=cursor_text(last)), stream.sha256
 
 
-Rows = Iterable[tuple[int, dict[str, Any]]]
+Rows = Iterable[tuple[ExportCursor, dict[str, Any]]]
 
 
 def write_export(
-    rows: Rows, file_format: ExportFormat, target: IO[bytes], after: int = 0, on_row: OnRow = None
+    rows: Rows, file_format: ExportFormat, target: IO[bytes], after: ExportCursor = 0,
+    on_row: OnRow = None,
 ) -> tuple[ExportResult, str]:
     """Write rows of `review.export.export_rows` (cursor, row) like `write_batches` does."""
     return write_batches(batches_of_rows(rows), file_format, target, after, on_row)
@@ -101,7 +104,7 @@ def write_export(
 def batches_of_rows(rows: Rows, size: int = PARQUET_ROW_GROUP) -> Iterator[ExportBatch]:
     """Rows as `review.export.export_rows` yields them, in batches."""
     pending: list[dict[str, Any]] = []
-    cursor = 0
+    cursor: ExportCursor = 0
     for cursor, row in rows:
         pending.append(_typed(row))
         if len(pending) == size:

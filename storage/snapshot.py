@@ -1,8 +1,8 @@
 """A columnar, append-only snapshot of decisions and items for the dashboard, queried with DuckDB.
 
-Decisions and the item fields the dashboard groups by never change once written, and decision
-ids become visible in id order (see `lock_decision_order`), so the snapshot is read from the
-database once and afterwards only rows after its cursor are. It is kept as Parquet files (see
+Decisions and the item fields the dashboard groups by never change once written, and decisions
+are read in commit order (see `storage.repositories.commit_order`), so the snapshot is read from
+the database once and afterwards only rows after its cursor are. It is kept as Parquet files (see
 `storage.snapshot_files`) that every process on the machine shares and that outlive restarts: a
 new process reads the files and fetches only what was decided since. Queries scan the files, so
 a process holds no copy of the history in memory. The figures are those of the database at
@@ -27,7 +27,14 @@ from sqlmodel import Session
 
 from storage import snapshot_files as files
 from storage.engine import reading
-from storage.repositories.metrics import FACT_SCHEMAS, get_last_ids, last_cursor, read_facts_after
+from storage.repositories.commit_order import START, CommitCursor
+from storage.repositories.metrics import (
+    FACT_SCHEMAS,
+    decisions_held_back,
+    get_last_ids,
+    last_cursor,
+    read_facts_after,
+)
 
 BATCH = 100_000  # rows per fetch: bounds the memory a build needs
 KEEP_SNAPSHOTS = 4
@@ -101,8 +108,8 @@ class Snapshot:
         if paths != self.paths:
             self.paths = paths
             self.version += 1
-        self.last_decision_id = chains["decisions"][-1].last if chains["decisions"] else 0
-        self.last_item_id = chains["items"][-1].last if chains["items"] else 0
+        self.last_decision_id = chains["decisions"][-1].last.id if chains["decisions"] else 0
+        self.last_item_id = chains["items"][-1].last.id if chains["items"] else 0
 
 
 def _scan(paths: Sequence[Path], kind: str) -> str:
@@ -139,7 +146,8 @@ def _append_new_rows(engine: Engine, snapshot: Snapshot) -> None:
                 or snapshot.last_item_id > newest[1]:
             with files.writer_lock(snapshot.directory):
                 _catch_up(session, snapshot, newest)
-            snapshot.seen = newest
+            # Decisions held back behind a running transaction are fetched on the next refresh.
+            snapshot.seen = None if decisions_held_back(session=session) else newest
     snapshot.taken_at = datetime.now(UTC)
 
 
@@ -147,18 +155,19 @@ def _catch_up(session: Session, snapshot: Snapshot, newest: tuple[int, int]) -> 
     """With the writer lock held: check the files, then fetch and write what they lack."""
     directory = snapshot.directory
     chains = _readable_chains(snapshot)
-    ends = tuple(chain[-1].last if chain else 0 for chain in chains.values())
+    ends = tuple(chain[-1].last.id if chain else 0 for chain in chains.values())
     behind = ends[0] > newest[0] or ends[1] > newest[1]
     if behind or not (snapshot.checked or _still_matches(session, chains)):
         # The database was emptied or replaced under the same address: start over.
         files.remove_all(directory)
         chains = {kind: [] for kind in TABLES}
     snapshot.checked = True
-    for (kind, chain), limit in zip(chains.items(), newest, strict=True):
-        after = chain[-1].last if chain else 0
-        if after < limit:
-            files.write(directory, kind, after, _batches(session, kind, after), FACT_SCHEMAS[kind])
-            files.compact(directory, kind, FACT_SCHEMAS[kind])
+    for kind, chain in chains.items():
+        # Decisions page in commit order, so the last one read need not have the largest id:
+        # whenever the newest ids moved, look for what follows the chain.
+        after = chain[-1].last if chain else START
+        files.write(directory, kind, after, _batches(session, kind, after), FACT_SCHEMAS[kind])
+        files.compact(directory, kind, FACT_SCHEMAS[kind])
     snapshot._take(snapshot._chains())
 
 
@@ -175,8 +184,8 @@ def _readable_chains(snapshot: Snapshot) -> dict[str, list[files.FactFile]]:
     return chains
 
 
-def _batches(session: Session, kind: str, after: int) -> Iterator[pa.Table]:
-    while (table := read_facts_after(session=session, kind=kind, after_id=after, limit=BATCH)).num_rows:
+def _batches(session: Session, kind: str, after: CommitCursor) -> Iterator[pa.Table]:
+    while (table := read_facts_after(session=session, kind=kind, after=after, limit=BATCH)).num_rows:
         yield table
         after = last_cursor(table)
         if table.num_rows < BATCH:
@@ -189,7 +198,7 @@ def _still_matches(session: Session, chains: dict[str, list[files.FactFile]]) ->
         if not chain:
             continue
         stored = pq.ParquetFile(chain[-1].path).read_row_group(0).slice(0, 1)
-        fetched = read_facts_after(session=session, kind=kind, after_id=chain[-1].after, limit=1)
+        fetched = read_facts_after(session=session, kind=kind, after=chain[-1].after, limit=1)
         if not fetched.equals(stored.cast(fetched.schema)):
             return False
     return True

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import URL
 
+from storage.repositories.commit_order import START, CommitCursor
 from storage.repositories.metrics import last_cursor
 
 SNAPSHOT_DIR_ENV = "WORKBENCH_SNAPSHOT_DIR"
@@ -31,7 +32,7 @@ PREFIXES = {"decisions": "d", "items": "i"}
 FILE_ROWS = 1_000_000  # rows per file when a build writes many
 SMALL_ROWS = 50_000  # increments merge into files of about this size first
 MAX_SMALL_FILES = 8  # files below a tier's size tolerated before they are merged
-_NAME = re.compile(r"^([di])-(\d{12})-(\d{12})\.parquet$")
+_NAME = re.compile(r"^([di])-(\d+)\.(\d+)-(\d+)\.(\d+)\.parquet$")
 _memory_directories: dict[str, tempfile.TemporaryDirectory[str]] = {}
 
 
@@ -68,8 +69,8 @@ class FactFile:
     """One Parquet file of facts with cursors in (`after`, `last`]."""
 
     path: Path
-    after: int
-    last: int
+    after: CommitCursor
+    last: CommitCursor
 
 
 def _files(directory: Path, kind: str) -> list[FactFile]:
@@ -82,17 +83,18 @@ def _files(directory: Path, kind: str) -> list[FactFile]:
     for name in names:
         match = _NAME.match(name)
         if match and match[1] == prefix:
-            found.append(FactFile(directory / name, int(match[2]), int(match[3])))
+            after = CommitCursor(int(match[2]), int(match[3]))
+            found.append(FactFile(directory / name, after, CommitCursor(int(match[4]), int(match[5]))))
     return found
 
 
 def chain(directory: Path, kind: str) -> list[FactFile]:
-    """The files that together hold every fact of `kind` once, from cursor 0 onwards."""
-    furthest: dict[int, FactFile] = {}
+    """The files that together hold every fact of `kind` once, from the start onwards."""
+    furthest: dict[CommitCursor, FactFile] = {}
     for file in _files(directory, kind):
         if file.last > file.after and (file.after not in furthest or file.last > furthest[file.after].last):
             furthest[file.after] = file
-    chained, cursor = [], 0
+    chained, cursor = [], START
     while cursor in furthest:
         chained.append(furthest[cursor])
         cursor = furthest[cursor].last
@@ -119,7 +121,9 @@ def writer_lock(directory: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write(directory: Path, kind: str, after: int, tables: Iterable[pa.Table], schema: pa.Schema) -> int:
+def write(
+    directory: Path, kind: str, after: CommitCursor, tables: Iterable[pa.Table], schema: pa.Schema
+) -> CommitCursor:
     """Write `tables` (consecutive facts after cursor `after`, each ending with its largest id) as
     files of up to `FILE_ROWS` rows; the cursor reached."""
     pending: tuple[Path, pq.ParquetWriter] | None = None
@@ -129,7 +133,7 @@ def write(directory: Path, kind: str, after: int, tables: Iterable[pa.Table], sc
         nonlocal pending, first, rows
         if pending is not None:
             pending[1].close()
-            os.replace(pending[0], directory / f"{PREFIXES[kind]}-{first:012d}-{last:012d}.parquet")
+            os.replace(pending[0], directory / f"{PREFIXES[kind]}-{_name(first)}-{_name(last)}.parquet")
         pending, first, rows = None, last, 0
 
     try:
@@ -149,6 +153,10 @@ def write(directory: Path, kind: str, after: int, tables: Iterable[pa.Table], sc
             pending[1].close()
             pending[0].unlink(missing_ok=True)
     return last
+
+
+def _name(cursor: CommitCursor) -> str:
+    return f"{cursor.txid:012d}.{cursor.id:012d}"
 
 
 def compact(directory: Path, kind: str, schema: pa.Schema) -> None:

@@ -56,7 +56,7 @@ def export_filter(
 ) -> ExportFilter:
     """The filters from the form: blank means all; days are whole UTC days, `until` inclusive."""
     return ExportFilter(
-        after_decision_id=parse_cursor(after.strip()),
+        after=parse_cursor(after.strip()),
         since=None if since is None else datetime.combine(since, clock_time.min, tzinfo=UTC),
         until=None if until is None else datetime.combine(until + timedelta(days=1), clock_time.min,
                                                           tzinfo=UTC),

@@ -12,15 +12,17 @@ from sqlalchemy import BigInteger, Connection, Text, cast, extract, type_coerce
 from sqlmodel import col, select
 
 from storage.models import Decision, Item, Policy
+from storage.repositories.commit_order import CommitCursor
 from storage.repositories.export_rows import ExportFilter, after_cursor, filtered
 
 BATCH_ROWS = 10_000
 UTC_MICROS = pa.timestamp("us", tz="UTC")
-# The columns as read: `decision_id` (the cursor) first, then the contract's columns, with JSON
-# as the database's text of it and times in UTC.
+# The columns as read: `decision_txid` and `decision_id` (the cursor) first, then the contract's
+# columns, with JSON as the database's text of it and times in UTC.
 RAW_SCHEMA = pa.schema(
     [
-        ("decision_id", pa.int64()), ("item_id", pa.int64()), ("source", pa.string()),
+        ("decision_txid", pa.int64()), ("decision_id", pa.int64()), ("item_id", pa.int64()),
+        ("source", pa.string()),
         ("external_id", pa.string()), ("task", pa.string()), ("model_version", pa.string()),
         ("input", pa.string()), ("ai_output", pa.string()), ("confidence", pa.float64()),
         ("impact", pa.string()), ("route", pa.string()), ("route_reason", pa.string()),
@@ -37,7 +39,9 @@ def stream_export_batches(
 ) -> Iterator[pa.RecordBatch]:
     """The rows `stream_export_rows` selects, in cursor order, as batches in `RAW_SCHEMA`."""
     postgres = connection.dialect.name == "postgresql"
-    statement = after_cursor(filtered(_export_columns(postgres), filters), filters, ordered=True)
+    statement = after_cursor(
+        filtered(_export_columns(postgres), filters), filters, connection.dialect, ordered=True
+    )
     # A server-side cursor on PostgreSQL, so memory stays flat at any size.
     result = connection.execution_options(stream_results=True, yield_per=batch_rows).execute(
         statement
@@ -58,7 +62,7 @@ def _export_columns(postgres: bool) -> Any:
         return type_coerce(column, Text)
 
     columns: list[Any] = [
-        col(Decision.id), col(Item.id), col(Item.source), col(Item.external_id),
+        col(Decision.txid), col(Decision.id), col(Item.id), col(Item.source), col(Item.external_id),
         col(Item.task), col(Item.model_version), json_text(col(Item.input)),
         json_text(col(Item.output)), col(Item.confidence), col(Item.impact), col(Item.route),
         col(Item.route_reason), col(Policy.version), col(Decision.outcome),
@@ -94,6 +98,6 @@ def _times(values: tuple[Any, ...], postgres: bool) -> pa.Array:
     return pa.array(values, type=pa.string()).cast(pa.timestamp("us")).cast(UTC_MICROS)
 
 
-def last_cursor(batch: pa.RecordBatch) -> int:
+def last_cursor(batch: pa.RecordBatch) -> CommitCursor:
     """The export cursor after the last row of a non-empty batch in `RAW_SCHEMA`."""
-    return int(batch.column("decision_id")[-1].as_py())
+    return CommitCursor(batch.column("decision_txid")[-1].as_py(), batch.column("decision_id")[-1].as_py())

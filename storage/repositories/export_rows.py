@@ -5,21 +5,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func
+from sqlalchemy import Dialect, func, tuple_
 from sqlmodel import Session, col, select
 
-from storage.models import Decision, Item, Policy
+from storage.models import BASE_TXID, Decision, Item, Policy
+from storage.repositories.commit_order import CommitCursor, below_horizon, commit_ordering
 from storage.repositories.decisions import settles_its_item
 from storage.repositories.gold import is_not_gold
 
 FINAL_OUTCOMES = ("approved", "edited", "rejected")
+# Where an export starts: a position in commit order, or a plain decision id (the cursors given
+# out before migration 0012; 0 is the start).
+ExportCursor = CommitCursor | int
 
 
 @dataclass(frozen=True)
 class ExportFilter:
     """Which decisions an export includes."""
 
-    after_decision_id: int = 0
+    after: ExportCursor = 0
     since: datetime | None = None
     until: datetime | None = None
     source: str | None = None
@@ -33,14 +37,14 @@ class ExportFilter:
 def stream_export_rows(
     *, session: Session, filters: ExportFilter, batch_size: int = 1000
 ) -> Iterator[tuple[Decision, Item, int]]:
-    """Final decisions in decision-id order, with their item and policy, fetched in batches."""
+    """Final decisions in commit order, with their item and policy, fetched in batches."""
     statement = filtered(
         select(Decision, Item, Policy.version)
         .join(Item, col(Item.id) == col(Decision.item_id))
         .join(Policy, col(Policy.id) == col(Item.policy_id)),
         filters,
     )
-    statement = after_cursor(statement, filters, ordered=True)
+    statement = after_cursor(statement, filters, session.get_bind().dialect, ordered=True)
     result = session.execute(statement.execution_options(yield_per=batch_size))
     yield from cast(Iterator[tuple[Decision, Item, int]], result)
 
@@ -51,18 +55,27 @@ def count_export_rows(*, session: Session, filters: ExportFilter) -> int:
         select(func.count()).select_from(Decision).join(Item, col(Item.id) == col(Decision.item_id)),
         filters,
     )
-    statement = after_cursor(statement, filters, ordered=False)
+    statement = after_cursor(statement, filters, session.get_bind().dialect, ordered=False)
     return int(session.execute(statement).scalar_one())
 
 
-def after_cursor(statement: Any, filters: ExportFilter, *, ordered: bool) -> Any:
-    """`statement` limited to rows past the filters' cursor, and in cursor order if `ordered`.
+def after_cursor(statement: Any, filters: ExportFilter, dialect: Dialect, *, ordered: bool) -> Any:
+    """`statement` limited to rows past the filters' cursor whose transactions have all finished
+    (`storage.repositories.commit_order`), and in commit order if `ordered`: an export and the next
+    one from its cursor together hold every decision exactly once.
 
-    Every comparison and ordering by the export cursor is here, so changing what a cursor is
-    (today: a decision id) is a change to this function and to `review.export`'s parsing.
-    """
-    statement = statement.where(col(Decision.id) > filters.after_decision_id)
-    return statement.order_by(col(Decision.id)) if ordered else statement
+    Every comparison and ordering by the export cursor is here."""
+    txid, row_id = col(Decision.txid), col(Decision.id)
+    statement = statement.where(tuple_(txid, row_id) > _position(filters.after), below_horizon(dialect, txid))
+    return statement.order_by(*commit_ordering(txid, row_id)) if ordered else statement
+
+
+def _position(after: ExportCursor) -> Any:
+    if isinstance(after, CommitCursor):
+        return tuple_(after.txid, after.id)
+    # A plain decision id stands for that decision's position (`commit_order.legacy_cursor`).
+    txid_of = select(col(Decision.txid)).where(col(Decision.id) == after).scalar_subquery()
+    return tuple_(func.coalesce(txid_of, BASE_TXID), after)
 
 
 def filtered(statement: Any, filters: ExportFilter) -> Any:

@@ -9,11 +9,18 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import ColumnElement, and_, case, false, func, literal
+from sqlalchemy import ColumnElement, Dialect, and_, case, exists, false, func, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from storage.models import Decision, Item
+from storage.models import BASE_TXID, Decision, Item
+from storage.repositories.commit_order import (
+    CommitCursor,
+    after_cursor,
+    below_horizon,
+    commit_ordering,
+    horizon,
+)
 
 WAITING_STATES = ("pending", "escalated", "adjudication")
 Rows = list[tuple[Any, ...]]
@@ -84,7 +91,8 @@ def _impact_is(impact: str | None) -> ColumnElement[bool]:
 # support to bucket them by UTC day and hour.
 _TIME = pa.timestamp("us")
 DECISION_FACTS = pa.schema([
-    ("id", pa.int64()), ("item_id", pa.int64()), ("decided_at", _TIME), ("outcome", pa.string()),
+    ("id", pa.int64()), ("txid", pa.int64()), ("item_id", pa.int64()), ("decided_at", _TIME),
+    ("outcome", pa.string()),
     ("reviewer", pa.string()), ("reason_code", pa.string()), ("review_seconds", pa.float64()),
     ("review_round", pa.int8()), ("escalated", pa.bool_()), ("source", pa.string()),
     ("task", pa.string()), ("model_version", pa.string()), ("route", pa.string()),
@@ -97,7 +105,9 @@ ITEM_FACTS = pa.schema([
 FACT_SCHEMAS = {"decisions": DECISION_FACTS, "items": ITEM_FACTS}
 
 
-def _fact_statement(kind: str, after_id: int, limit: int, postgres: bool) -> Any:
+def _fact_statement(kind: str, after: CommitCursor, limit: int, dialect: Dialect) -> Any:
+    postgres = dialect.name == "postgresql"
+
     def utc(column: Any) -> Any:
         # timestamptz → naive UTC in the database, so the CSV text needs no zone parsing.
         return func.timezone("UTC", column) if postgres else column
@@ -105,38 +115,41 @@ def _fact_statement(kind: str, after_id: int, limit: int, postgres: bool) -> Any
     if kind == "decisions":
         return (
             sa_select(
-                col(Decision.id), col(Decision.item_id), utc(col(Decision.decided_at)),
+                col(Decision.id), col(Decision.txid), col(Decision.item_id), utc(col(Decision.decided_at)),
                 col(Decision.outcome), col(Decision.reviewer), col(Decision.reason_code),
                 col(Decision.review_seconds), col(Decision.review_round), col(Decision.escalated),
                 col(Item.source), col(Item.task), col(Item.model_version), col(Item.route),
                 col(Item.confidence), col(Item.reviews_required),
             )
             .join(Item, col(Item.id) == col(Decision.item_id))
-            .where(col(Decision.id) > after_id, col(Decision.reviewer).is_not(None))
-            .order_by(col(Decision.id))
+            # Decisions in commit order (`storage.repositories.commit_order`): appending only
+            # what follows the cursor then never misses one that committed late.
+            .where(after_cursor(col(Decision.txid), col(Decision.id), after),
+                   below_horizon(dialect, col(Decision.txid)), col(Decision.reviewer).is_not(None))
+            .order_by(*commit_ordering(col(Decision.txid), col(Decision.id)))
             .limit(limit)
         )
     return (
         sa_select(col(Item.id), utc(col(Item.received_at)), col(Item.source), col(Item.task),
                   col(Item.model_version), col(Item.confidence))
-        .where(col(Item.id) > after_id)
+        .where(col(Item.id) > after.id)
         .order_by(col(Item.id))
         .limit(limit)
     )
 
 
-def read_facts_after(*, session: Session, kind: str, after_id: int, limit: int) -> pa.Table:
-    """Up to `limit` immutable facts after the cursor `after_id`, in cursor order, as Arrow:
+def read_facts_after(*, session: Session, kind: str, after: CommitCursor, limit: int) -> pa.Table:
+    """Up to `limit` immutable facts after the cursor `after`, in cursor order, as Arrow:
     people's decisions (`kind` "decisions") with the item fields the dashboard groups by, or
     items ("items") with their routing fields. A snapshot only ever appends these.
 
-    The one place that knows what "after the cursor" means: the snapshot keeps the last `id` of
-    what it read and passes it back here.
+    The one place that knows what "after the cursor" means: the snapshot keeps `last_cursor` of
+    what it read and passes it back here. Decisions page in commit order; items by id.
     """
     schema = FACT_SCHEMAS[kind]
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    statement = _fact_statement(kind, after_id, limit, postgres)
+    statement = _fact_statement(kind, after, limit, connection.dialect)
     if postgres:
         return _read_postgres_csv(connection, statement, schema)
     compiled = statement.compile(dialect=connection.dialect)
@@ -155,9 +168,20 @@ def read_facts_after(*, session: Session, kind: str, after_id: int, limit: int) 
     )
 
 
-def last_cursor(table: pa.Table) -> int:
+def last_cursor(table: pa.Table) -> CommitCursor:
     """The cursor to pass to `read_facts_after` for the facts after `table`'s last row."""
-    return int(table.column("id")[-1].as_py())
+    txid = table.column("txid")[-1].as_py() if "txid" in table.column_names else BASE_TXID
+    return CommitCursor(txid, table.column("id")[-1].as_py())
+
+
+def decisions_held_back(*, session: Session) -> bool:
+    """Whether committed decisions may wait behind a transaction still running (see
+    `storage.repositories.commit_order`): a reader that stopped at the horizon must look again."""
+    dialect = session.get_bind().dialect
+    pending = exists().where(col(Decision.txid) >= horizon(dialect))
+    return bool(session.execute(sa_select(pending)).scalar())
+
+
 
 
 def _arrow_column(values: list[Any], kind: pa.DataType) -> pa.Array:

@@ -1,6 +1,7 @@
 """`ingest`, `stats --json` and `export --format jsonl` as an operator runs them."""
 
 import json
+import re
 from datetime import timedelta
 
 from review.clock import utcnow
@@ -160,7 +161,7 @@ def test_export_jsonl_then_after_the_printed_cursor(initialised, cli_engine, tmp
     for line in lines:
         for column in ("decided_at", "received_at"):
             assert line[column].endswith("+00:00")
-    assert cursor.isdigit()
+    assert re.fullmatch(r"[0-9]+\.[0-9]+", cursor)  # "txid.id": a position in commit order
 
     assert _export(initialised, tmp_path, "--after", cursor) == ([], cursor)
     later = [make_record()]

@@ -34,7 +34,7 @@ def _export(engine, **filters):
     """Export as JSON Lines; return the parsed lines and the cursor."""
     stream = io.BytesIO()
     result, _ = write_export(export_rows(engine, OPERATOR, ExportFilter(**filters)), ExportFormat.JSONL,
-                             stream, after=filters.get("after_decision_id", 0))
+                             stream, after=filters.get("after", 0))
     lines = [json.loads(line) for line in stream.getvalue().decode().splitlines()]
     assert result.rows == len(lines)
     return lines, result.cursor
@@ -88,13 +88,13 @@ def test_the_cursor_returns_only_newer_decisions_and_never_repeats(engine):
     lines, cursor = _export(engine)
     assert [line["external_id"] for line in lines] == first
 
-    again, same_cursor = _export(engine, after_decision_id=parse_cursor(cursor))
+    again, same_cursor = _export(engine, after=parse_cursor(cursor))
     assert (again, same_cursor) == ([], cursor)
 
     second = _review(engine, 2, Action.REJECT)
-    newer, next_cursor = _export(engine, after_decision_id=parse_cursor(cursor))
+    newer, next_cursor = _export(engine, after=parse_cursor(cursor))
     assert [line["external_id"] for line in newer] == second
-    assert int(next_cursor) > int(cursor)
+    assert parse_cursor(next_cursor) > parse_cursor(cursor)
     everything, _ = _export(engine)
     assert [line["external_id"] for line in everything] == first + second
 
@@ -134,8 +134,9 @@ def test_source_and_task_filters(engine):
 
 
 @pytest.mark.parametrize(
-    "cursor", ["-1", "abc", "1.5", "²", str(2**63), "9" * 20, "9" * 5000],
-    ids=["negative", "word", "fraction", "superscript", "past-int64", "huge", "5000-digits"],
+    "cursor", ["-1", "abc", "1.-5", "1.5.2", "²", str(2**63), f"1.{2**63}", "9" * 20, "9" * 5000],
+    ids=["negative", "word", "negative-id", "three-parts", "superscript", "past-int64", "id-past-int64",
+         "huge", "5000-digits"],
 )
 def test_a_cursor_the_workbench_never_printed_is_refused_by_name(cursor):
     with pytest.raises(InvalidRequest) as caught:
@@ -145,7 +146,7 @@ def test_a_cursor_the_workbench_never_printed_is_refused_by_name(cursor):
 
 def test_a_cursor_beyond_every_decision_exports_nothing(engine):
     _review(engine, 1)
-    assert _export(engine, after_decision_id=parse_cursor(str(2**63 - 1)))[0] == []
+    assert _export(engine, after=parse_cursor(f"{2**63 - 1}.{2**63 - 1}"))[0] == []
 
 
 def test_model_version_decision_route_and_until_filters(engine):

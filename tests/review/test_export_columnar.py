@@ -103,23 +103,23 @@ def test_columnar_export_is_byte_equal_to_the_row_by_row_writer(engine, file_for
 def test_filters_and_cursor_select_the_same_rows_as_the_row_by_row_export(engine):
     _load_awkward_sample(engine)
     [(first_id, _), *_] = export_rows(engine, OPERATOR, ExportFilter(include_auto=True))
-    for filters in ({"after_decision_id": first_id}, {"task": AWKWARD_NAMES[1]},
+    for filters in ({"after": first_id}, {"task": AWKWARD_NAMES[1]},
                     {"decision": "rejected"}, {"route": "auto"}):
         columnar, reference = _exported(engine, ExportFormat.JSONL, False, **filters)
         assert columnar == reference and columnar, filters
 
 
-def test_the_cursor_is_the_last_rows_decision_id(engine):
+def test_the_cursor_is_the_last_rows_position_in_commit_order(engine):
     _load_awkward_sample(engine)
-    ids = [decision_id for decision_id, _ in export_rows(engine, OPERATOR, ExportFilter())]
+    ids = [cursor for cursor, _ in export_rows(engine, OPERATOR, ExportFilter())]
     result, _ = write_batches(export_batches(engine, OPERATOR, ExportFilter()), ExportFormat.CSV,
                               io.BytesIO(), after=7)
-    assert (result.rows, result.cursor) == (len(ids), str(ids[-1]))
+    assert (result.rows, result.cursor) == (len(ids), ids[-1].encode())
     nothing, _ = write_batches(
-        export_batches(engine, OPERATOR, ExportFilter(after_decision_id=ids[-1])),
+        export_batches(engine, OPERATOR, ExportFilter(after=ids[-1])),
         ExportFormat.CSV, io.BytesIO(), after=ids[-1],
     )
-    assert (nothing.rows, nothing.cursor) == (0, str(ids[-1]))
+    assert (nothing.rows, nothing.cursor) == (0, ids[-1].encode())
 
 
 def _random_text(draw: random.Random) -> str:

@@ -13,7 +13,8 @@ from storage import snapshot as snapshot_module
 from storage import snapshot_files as files
 from storage.engine import create_database_engine, reading
 from storage.migrate import upgrade_to_head
-from storage.repositories.metrics import MetricsFilter, read_facts_after
+from storage.repositories.commit_order import START
+from storage.repositories.metrics import MetricsFilter, last_cursor, read_facts_after
 from storage.repositories.snapshot_metrics import count_outcomes_by_reviewer
 from storage.snapshot import naive_utc, refreshed_snapshot
 from tests.factories import claim, decide_held, ingest, make_actor, make_record, stored_decisions
@@ -52,7 +53,7 @@ def test_a_restarted_process_reads_the_files_and_fetches_only_what_is_new(engine
     asked = []
 
     def spy(**arguments):
-        asked.append((arguments["kind"], arguments["after_id"], arguments["limit"]))
+        asked.append((arguments["kind"], arguments["after"].id, arguments["limit"]))
         return read_facts_after(**arguments)
 
     monkeypatch.setattr(snapshot_module, "read_facts_after", spy)
@@ -72,8 +73,8 @@ def test_facts_come_out_as_arrow_with_naive_utc_times_and_real_booleans(engine):
     decide_held(engine, senior, claim(engine, senior, Queue.ESCALATIONS), Action.APPROVE)
     decisions = stored_decisions(engine)
     with reading(engine) as session:
-        table = read_facts_after(session=session, kind="decisions", after_id=0, limit=10)
-        empty = read_facts_after(session=session, kind="decisions", after_id=decisions[-1].id, limit=10)
+        table = read_facts_after(session=session, kind="decisions", after=START, limit=10)
+        empty = read_facts_after(session=session, kind="decisions", after=last_cursor(table), limit=10)
     rows = table.to_pylist()
     assert [(row["id"], row["outcome"], row["escalated"], row["reviewer"]) for row in rows] == [
         (decision.id, decision.outcome, decision.escalated, decision.reviewer) for decision in decisions]
@@ -137,10 +138,11 @@ def test_files_compacted_away_by_another_process_are_taken_up_on_the_next_query(
 
 def test_the_chain_takes_each_range_once_and_skips_redundant_files(tmp_path):
     for after, last in ((0, 10), (10, 20), (0, 20), (20, 25), (15, 30), (40, 50)):
-        (tmp_path / f"d-{after:012d}-{last:012d}.parquet").touch()
-    (tmp_path / "i-000000000000-000000000007.parquet").touch()
-    assert [(file.after, file.last) for file in files.chain(tmp_path, "decisions")] == [(0, 20), (20, 25)]
-    assert [(file.after, file.last) for file in files.chain(tmp_path, "items")] == [(0, 7)]
+        (tmp_path / f"d-0.{after:012d}-0.{last:012d}.parquet").touch()
+    (tmp_path / "i-0.000000000000-0.000000000007.parquet").touch()
+    assert [(file.after.id, file.last.id) for file in files.chain(tmp_path, "decisions")] == [
+        (0, 20), (20, 25)]
+    assert [(file.after.id, file.last.id) for file in files.chain(tmp_path, "items")] == [(0, 7)]
 
 
 _REFRESH_IN_A_PROCESS = """
