@@ -70,6 +70,7 @@ from playwright.async_api import Error as PlaywrightError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.browser_reviewers import CLOCK_TICKS, group_cpu_seconds, processes  # noqa: E402
 from bench.common import machine_note, percentile, print_table  # noqa: E402
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
 from tests.browser.server import Server, free_port, run_workbench, write_jsonl  # noqa: E402
@@ -84,7 +85,6 @@ LOST_KEY_RETRIES = 2
 TARGET_P95_MS = {1: 500.0, 10: 800.0}
 TARGET_CPU_S = 0.15
 API_USER = "bench-api@example.com"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Performance.getMetrics counters summed over the timed phase (seconds, then counts).
 RENDERER_SUMS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "LayoutCount",
                  "RecalcStyleCount")
@@ -286,37 +286,17 @@ def _decisions_today(directory: Path, url: str) -> int:
     return int(json.loads(stats.stdout)["decisions_today"])
 
 
-def _processes() -> dict[int, tuple[int, int, int]]:
-    """pid → (parent pid, process group, CPU ticks: utime stime cutime cstime) of every process."""
-    table = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:  # gone since the listing
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        table[int(entry.name)] = (int(fields[1]), int(fields[2]), sum(int(value) for value in fields[11:15]))
-    return table
-
-
-def _group_cpu_seconds(group: int) -> float:
-    """CPU seconds used so far by the live processes of a process group and their reaped children."""
-    return sum(ticks for _, pgid, ticks in _processes().values() if pgid == group) / CLOCK_TICKS
-
-
 def _browser_cpu_seconds(server_group: int) -> float:
     """CPU seconds of this process's descendants outside the server: Playwright's driver and Chromium."""
-    table = _processes()
+    table = processes()
     children: dict[int, list[int]] = {}
-    for pid, (parent, _, _) in table.items():
-        children.setdefault(parent, []).append(pid)
+    for pid, info in table.items():
+        children.setdefault(info.parent, []).append(pid)
     ticks, todo = 0, list(children.get(os.getpid(), []))
     while todo:
         pid = todo.pop()
-        if table[pid][1] != server_group:
-            ticks += table[pid][2]
+        if table[pid].group != server_group:
+            ticks += table[pid].cpu_ticks
             todo += children.get(pid, [])
     return ticks / CLOCK_TICKS
 
@@ -508,11 +488,11 @@ async def _run_phase(browser: Browser, server: Server, reviewers: int, decisions
         if profile:
             await people[0].profile()
         group = server.process.pid
-        cpu_before, browser_before = _group_cpu_seconds(group), _browser_cpu_seconds(group)
+        cpu_before, browser_before = group_cpu_seconds(group), _browser_cpu_seconds(group)
         started = time.perf_counter()
         await asyncio.gather(*(person.work(decisions, True, think_ms) for person in people))
         phase.elapsed = time.perf_counter() - started
-        phase.cpu_seconds = _group_cpu_seconds(group) - cpu_before
+        phase.cpu_seconds = group_cpu_seconds(group) - cpu_before
         phase.browser_cpu_seconds = _browser_cpu_seconds(group) - browser_before
         phase.load = os.getloadavg()[0]
     finally:

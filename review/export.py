@@ -51,10 +51,16 @@ def parse_cursor(cursor: str | None) -> ExportCursor:
     migration 0012 (0 for none); InvalidRequest if it is neither."""
     if cursor is None or cursor == "":
         return 0
-    position: ExportCursor | None = decode_cursor(cursor) if "." in cursor else decision_id_of(cursor)
+    position = position_of(cursor)
     if position is None:
         raise InvalidRequest(f"{cursor[:50]!r} is not an export cursor", field="after")
     return position
+
+
+def position_of(text: str) -> CommitCursor | int | None:
+    """The position a cursor's text spells, for the export and the decision feed alike: "txid.id",
+    or a plain decision id (given out before migration 0012); None if it is neither."""
+    return decode_cursor(text) if "." in text else decision_id_of(text)
 
 
 def cursor_text(cursor: ExportCursor) -> str:

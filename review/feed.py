@@ -12,7 +12,7 @@ from review.actors import Actor, pseudonym
 from review.clock import isoformat_utc, utcnow
 from review.enums import Outcome
 from review.errors import InvalidRequest, NotFound
-from review.export import decision_id_of
+from review.export import position_of
 from review.permissions import (
     Permission,
     can_reach_source,
@@ -23,7 +23,7 @@ from review.permissions import (
 from review.records import normalise_key
 from storage.engine import reading
 from storage.models import Decision, Item
-from storage.repositories.commit_order import START, CommitCursor, decode_cursor, legacy_cursor
+from storage.repositories.commit_order import START, CommitCursor, legacy_cursor
 from storage.repositories.decisions import get_decision_txid, get_latest_decision, list_decisions_after
 from storage.repositories.items import get_item_by_external_id
 
@@ -44,7 +44,7 @@ def parse_feed_cursor(cursor: str | None) -> FeedCursor:
     if cursor in (None, ""):
         return START
     assert cursor is not None
-    position: FeedCursor | None = decode_cursor(cursor) if "." in cursor else decision_id_of(cursor)
+    position = position_of(cursor)
     if position is None:
         raise InvalidRequest(f"{cursor[:50]!r} is not a cursor this server gave out", field="after")
     return position

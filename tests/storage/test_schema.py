@@ -214,8 +214,8 @@ def test_ids_past_32_bits_work_end_to_end_on_postgresql(postgres_engine):
     status = item_status(engine, FEED_READER, "helpdesk-ai", external_id)
     assert (status["item_id"], status["decision"]["id"]) == (20_000_000_000, 5_000_000_000)
     # Eleven digits not starting with 1 look like a phone number; the export's own id is no such thing.
-    [(decision_id, row)] = export_rows(engine, OPERATOR, ExportFilter(), redact=True)
-    assert (decision_id, row["item_id"]) == (5_000_000_000, 20_000_000_000)
+    [(position, row)] = export_rows(engine, OPERATOR, ExportFilter(), redact=True)
+    assert (position.id, row["item_id"]) == (5_000_000_000, 20_000_000_000)
 
 
 def test_a_database_populated_at_0011_upgrades_to_commit_order_keeping_feed_and_chain(db_url):
