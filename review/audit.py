@@ -18,6 +18,7 @@ from review.audit_chain import (  # noqa: F401 - GENESIS_HASH, UNKEYED, entry_ha
     KEYED,
     UNKEYED,
     entry_hash,
+    link_before_insert,
     link_waiting_entries,
 )
 from review.audit_key import AuditKeyMissing, audit_files, create_audit_key, read_audit_key
@@ -93,13 +94,19 @@ def append_audit(
     details: dict[str, Any] | None = None, now: datetime | None = None,
 ) -> AuditEntry:
     """Append an entry in the caller's transaction (the caller commits), unchained; then link it
-    and any others waiting if no other transaction is linking (never waits for one)."""
+    and any others waiting if no other transaction is linking (never waits for one). SQLite
+    serialises writers, so there the entry is linked as it is inserted."""
     # Without the key nothing may be added: an entry that can never be chained is worse than none.
     key = append_key(session)
     entry = AuditEntry(
         at=now or utcnow(), actor=actor.identity, action=action.value,
         subject=subject[:MAX_SUBJECT_LENGTH], details=details, scheme=KEYED,
     )
+    if session.get_bind().dialect.name == "sqlite":
+        link_before_insert(session, key, entry)
+        session.add(entry)
+        session.flush()
+        return entry
     session.add(entry)
     session.flush()
     link_waiting_entries(session, key, wait=False)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from review.clock import isoformat_utc
+from storage.models import AuditEntry
 from storage.repositories.audit import get_chain_head, link_entries, list_unchained_entries, take_chain
 
 GENESIS_HASH = "0" * 64
@@ -65,3 +66,15 @@ def link_waiting_entries(session: Session, key: bytes, *, wait: bool) -> int:
         if len(waiting) < LINK_BATCH:
             break
     return linked
+
+
+def link_before_insert(session: Session, key: bytes, entry: AuditEntry) -> None:
+    """Give a new entry the next position now, before it is inserted: for SQLite, whose write
+    transactions (BEGIN IMMEDIATE) already hold the whole database, so the head cannot move
+    before commit. Saves linking it afterwards with a second write."""
+    head = get_chain_head(session=session)
+    seq, prev = (head.seq, head.entry_hash) if head is not None else (0, GENESIS_HASH)
+    assert seq is not None and prev is not None
+    entry.seq, entry.prev_hash = seq + 1, prev
+    entry.entry_hash = entry_hash(key, seq + 1, entry.at, entry.actor, entry.action, entry.subject,
+                                  entry.details, prev)
