@@ -6,23 +6,20 @@ writer in row groups of `PARQUET_ROW_GROUP` rows, CSV and JSON Lines by `review.
 
 import hashlib
 import io
-import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from enum import StrEnum
 from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from review.export import EXPORT_COLUMNS, JSON_COLUMNS, ExportResult, cursor_text
+from review.export import EXPORT_COLUMNS, ExportResult, cursor_text
 from review.export_columnar import EXPORT_SCHEMA, ExportBatch
 from review.export_text import csv_header, csv_lines, jsonl_lines
 from review.formula import neutralise_formula
 from storage.repositories.export_rows import ExportCursor
 
-__all__ = ["PARQUET_SCHEMA", "ExportFormat", "HashingWriter", "neutralise_formula", "write_batches",
-           "write_export"]
+__all__ = ["PARQUET_SCHEMA", "ExportFormat", "HashingWriter", "neutralise_formula", "write_batches"]
 
 PARQUET_ROW_GROUP = 10_000
 PARQUET_SCHEMA = EXPORT_SCHEMA
@@ -88,39 +85,6 @@ def write_batches(
             on_row(count)
     stream.flush()
     return ExportResult(rows=count, cursor=cursor_text(last)), stream.sha256
-
-
-Rows = Iterable[tuple[ExportCursor, dict[str, Any]]]
-
-
-def write_export(
-    rows: Rows, file_format: ExportFormat, target: IO[bytes], after: ExportCursor = 0,
-    on_row: OnRow = None,
-) -> tuple[ExportResult, str]:
-    """Write rows of `review.export.export_rows` (cursor, row) like `write_batches` does."""
-    return write_batches(batches_of_rows(rows), file_format, target, after, on_row)
-
-
-def batches_of_rows(rows: Rows, size: int = PARQUET_ROW_GROUP) -> Iterator[ExportBatch]:
-    """Rows as `review.export.export_rows` yields them, in batches."""
-    pending: list[dict[str, Any]] = []
-    cursor: ExportCursor = 0
-    for cursor, row in rows:
-        pending.append(_typed(row))
-        if len(pending) == size:
-            yield ExportBatch(pa.RecordBatch.from_pylist(pending, schema=EXPORT_SCHEMA), cursor)
-            pending = []
-    if pending:
-        yield ExportBatch(pa.RecordBatch.from_pylist(pending, schema=EXPORT_SCHEMA), cursor)
-
-
-def _typed(row: dict[str, Any]) -> dict[str, Any]:
-    typed = dict(row)
-    for name in JSON_COLUMNS:
-        typed[name] = None if row[name] is None else json.dumps(row[name], ensure_ascii=False)
-    for name in ("decided_at", "received_at"):
-        typed[name] = datetime.fromisoformat(row[name]) if row[name] else None
-    return typed
 
 
 def _write_jsonl(batches: Iterable[ExportBatch], stream: HashingWriter) -> Iterator[ExportBatch]:

@@ -1,4 +1,5 @@
-"""The row-by-row export writers the columnar path replaced, kept only as the tests' reference.
+"""The row-by-row export writers the columnar path replaced, kept only as the tests' reference,
+and `write_export`, which writes such rows through the workbench's own writers.
 
 They write `review.export.export_rows` (ORM objects, JSON decoded, a dict per row) with the
 standard library's `json` and `csv` and pyarrow's `from_pylist`, exactly as the workbench did.
@@ -7,18 +8,20 @@ standard library's `json` and `csv` and pyarrow's `from_pylist`, exactly as the 
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, cast
+from typing import IO, Any, cast
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from review.export import EXPORT_COLUMNS, JSON_COLUMNS
-from review.export_formats import PARQUET_ROW_GROUP, PARQUET_SCHEMA
+from review.export import EXPORT_COLUMNS, JSON_COLUMNS, ExportResult
+from review.export_columnar import EXPORT_SCHEMA, ExportBatch
+from review.export_formats import PARQUET_ROW_GROUP, PARQUET_SCHEMA, ExportFormat, OnRow, write_batches
 from review.formula import neutralise_formula
+from storage.repositories.export_rows import ExportCursor
 
-Rows = Iterable[tuple[int, dict[str, Any]]]
+Rows = Iterable[tuple[ExportCursor, dict[str, Any]]]
 
 
 def reference_bytes(rows: Rows, file_format: str) -> bytes:
@@ -58,7 +61,7 @@ def _write_parquet(rows: Rows, stream: io.BytesIO) -> None:
     with pq.ParquetWriter(stream, PARQUET_SCHEMA) as writer:
         batch: list[dict[str, Any]] = []
         for _, row in rows:
-            batch.append(_parquet_row(row))
+            batch.append(_typed(row))
             if len(batch) == PARQUET_ROW_GROUP:
                 writer.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
                 batch = []
@@ -66,7 +69,28 @@ def _write_parquet(rows: Rows, stream: io.BytesIO) -> None:
             writer.write_table(pa.Table.from_pylist(batch, schema=PARQUET_SCHEMA))
 
 
-def _parquet_row(row: dict[str, Any]) -> dict[str, Any]:
+def write_export(
+    rows: Rows, file_format: ExportFormat, target: IO[bytes], after: ExportCursor = 0,
+    on_row: OnRow = None,
+) -> tuple[ExportResult, str]:
+    """Write rows of `review.export.export_rows` (cursor, row) like `write_batches` does."""
+    return write_batches(batches_of_rows(rows), file_format, target, after, on_row)
+
+
+def batches_of_rows(rows: Rows, size: int = PARQUET_ROW_GROUP) -> Iterator[ExportBatch]:
+    """Rows as `review.export.export_rows` yields them, in batches."""
+    pending: list[dict[str, Any]] = []
+    cursor: ExportCursor = 0
+    for cursor, row in rows:
+        pending.append(_typed(row))
+        if len(pending) == size:
+            yield ExportBatch(pa.RecordBatch.from_pylist(pending, schema=EXPORT_SCHEMA), cursor)
+            pending = []
+    if pending:
+        yield ExportBatch(pa.RecordBatch.from_pylist(pending, schema=EXPORT_SCHEMA), cursor)
+
+
+def _typed(row: dict[str, Any]) -> dict[str, Any]:
     typed = dict(row)
     for name in JSON_COLUMNS:
         typed[name] = None if row[name] is None else json.dumps(row[name], ensure_ascii=False)

@@ -10,7 +10,7 @@ from review.enums import Action, Queue, Role
 from review.errors import InvalidRequest
 from review.export import export_rows, parse_cursor
 from review.export_file import count_rows_to_export
-from review.export_formats import ExportFormat, write_export
+from review.export_formats import ExportFormat
 from storage.repositories.export_rows import ExportFilter
 from tests.factories import (
     OPERATOR,
@@ -21,6 +21,7 @@ from tests.factories import (
     make_auto_record,
     make_record,
 )
+from tests.review.export_reference import write_export
 
 CONTRACT_COLUMNS = [
     "item_id", "source", "external_id", "task", "model_version", "input", "ai_output",

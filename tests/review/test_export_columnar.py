@@ -17,7 +17,7 @@ import pytest
 from review.enums import Action, Queue, Role
 from review.export import EXPORT_COLUMNS, export_rows
 from review.export_columnar import EXPORT_SCHEMA, export_batches, may_hold_personal_data, redacted
-from review.export_formats import ExportFormat, batches_of_rows, write_batches, write_export
+from review.export_formats import ExportFormat, write_batches
 from review.redaction import redact_text, redact_value
 from storage.repositories.export_rows import ExportFilter
 from tests.factories import (
@@ -29,7 +29,7 @@ from tests.factories import (
     make_auto_record,
     make_record,
 )
-from tests.review.export_reference import reference_bytes
+from tests.review.export_reference import batches_of_rows, reference_bytes, write_export
 
 FORMATS = [ExportFormat.JSONL, ExportFormat.CSV, ExportFormat.PARQUET]
 AWKWARD_TEXT = [

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from review.export import EXPORT_COLUMNS
-from review.export_formats import ExportFormat, neutralise_formula, write_export
+from review.export_formats import ExportFormat, neutralise_formula
+from tests.review.export_reference import write_export
 
 HOSTILE = [
     ("=1+1", "'=1+1"),

@@ -8,10 +8,11 @@ import pytest
 
 from review.enums import Role
 from review.export import export_rows
-from review.export_formats import ExportFormat, write_export
+from review.export_formats import ExportFormat
 from review.redaction import redact_text, redact_value
 from storage.repositories.export_rows import ExportFilter
 from tests.factories import OPERATOR, claim, decide_held, ingest, make_actor, make_record
+from tests.review.export_reference import write_export
 
 # 1767225600009 is 2026-01-01 in milliseconds and passes the Luhn check: a timestamp, not a card.
 ORDINARY_NUMBERS = {"total": 129.5, "quantity": 3, "year": 2026, "id": 12345, "ratio": 0.25,
