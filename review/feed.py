@@ -23,16 +23,13 @@ from review.permissions import (
 from review.records import normalise_key
 from storage.engine import reading
 from storage.models import Decision, Item
+from storage.repositories import commit_order
 from storage.repositories.commit_order import START, CommitCursor, legacy_cursor
 from storage.repositories.decisions import get_decision_txid, get_latest_decision, list_decisions_after
 from storage.repositories.items import get_item_by_external_id
 
 MAX_FEED_LIMIT = 1000
 DEFAULT_FEED_LIMIT = 100
-# How long a read waits for decisions committed behind a transaction still running (a few
-# milliseconds normally) before it answers without them; they come with the next read.
-FEED_SETTLE_SECONDS = 2.0
-_SETTLE_POLL_SECONDS = 0.005
 
 # A position in the feed: a commit-order cursor ("txid.id"), or a plain decision id, the cursor
 # servers gave out before migration 0012 (still accepted, translated on reading).
@@ -70,7 +67,7 @@ def read_decision_feed(
     require(actor, Permission.READ_DECISIONS)
     with reading(engine) as session:
         cursor = _commit_cursor(session, after)
-        settle = FEED_SETTLE_SECONDS if settle_seconds is None else settle_seconds
+        settle = commit_order.SETTLE_SECONDS if settle_seconds is None else settle_seconds
         rows = _settled_page(session, cursor, limit, reachable_sources(actor), settle)
         decisions = [_payload_for(actor, decision, item) for decision, item in rows]
     if rows:
@@ -100,7 +97,7 @@ def _settled_page(
     # another source is never counted against the limit, nor skipped past unseen.
     wanted = len(rows) + waiting
     while len(rows) < wanted and time.monotonic() < deadline:
-        time.sleep(_SETTLE_POLL_SECONDS)
+        time.sleep(commit_order.SETTLE_POLL_SECONDS)
         session.rollback()  # a fresh snapshot on SQLite; PostgreSQL takes one per statement
         rows, waiting = list_decisions_after(session=session, after=cursor, limit=limit, sources=sources)
     return rows

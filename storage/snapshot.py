@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from storage import snapshot_files as files
 from storage.engine import reading
-from storage.repositories.commit_order import START, CommitCursor
+from storage.repositories.commit_order import START, CommitCursor, wait_until_settled
 from storage.repositories.metrics import (
     FACT_SCHEMAS,
     decisions_held_back,
@@ -139,6 +139,7 @@ def refreshed_snapshot(engine: Engine) -> Snapshot:
 
 def _append_new_rows(engine: Engine, snapshot: Snapshot) -> None:
     with reading(engine) as session:
+        wait_until_settled(session.connection())  # a view right after a decision counts it
         newest = get_last_ids(session=session)
         # Asking only when the newest ids moved keeps a refresh with nothing new at two index
         # lookups, whatever the planner makes of the range queries.

@@ -57,8 +57,8 @@ def postgres_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture(autouse=True)
-def _patient_feed(monkeypatch: pytest.MonkeyPatch) -> None:
+def _patient_readers(monkeypatch: pytest.MonkeyPatch) -> None:
     """The suite shares its PostgreSQL cluster with other runs, whose long write transactions hold
-    the feed's horizon back (storage/repositories/commit_order.py): a read right after a decision
-    waits for them instead of failing the test."""
-    monkeypatch.setattr("review.feed.FEED_SETTLE_SECONDS", 120.0)
+    the horizon of commit order back (storage/repositories/commit_order.py): a feed, export or
+    dashboard read right after a decision waits for them instead of failing the test."""
+    monkeypatch.setattr("storage.repositories.commit_order.SETTLE_SECONDS", 120.0)

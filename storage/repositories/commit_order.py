@@ -17,15 +17,19 @@ the horizon is above every txid. Rows written before migration 0012 have txid 0 
 transaction id (PostgreSQL's start at 3), so they come first, in id order, as before.
 
 Readers that page decisions incrementally use `after_cursor`, `below_horizon` and
-`commit_ordering` in their query, and `CommitCursor` for what they hand out.
+`commit_ordering` in their query, and `CommitCursor` for what they hand out. Before reading they
+wait (`wait_until_settled`, at most SETTLE_SECONDS) for decisions committed behind a transaction
+still running, so a read right after a decision includes it.
 """
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Connection,
     Dialect,
     ScalarSelect,
     Text,
@@ -35,8 +39,14 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlmodel import col
 
-from storage.models import BASE_TXID, MAX_ROW_ID
+from storage.models import BASE_TXID, MAX_ROW_ID, Decision
+
+# How long a reader waits for decisions committed behind a transaction still running (a few
+# milliseconds normally) before it reads without them; they come with its next read.
+SETTLE_SECONDS = 2.0
+SETTLE_POLL_SECONDS = 0.005
 
 
 @dataclass(frozen=True, order=True)
@@ -79,6 +89,24 @@ def horizon(dialect: Dialect) -> ScalarSelect[int]:
         xmin = func.pg_snapshot_xmin(func.pg_current_snapshot())
         return select(cast(cast(xmin, Text), BigInteger)).scalar_subquery()
     return select(cast(literal(MAX_ROW_ID), BigInteger)).scalar_subquery()
+
+
+def wait_until_settled(connection: Connection, seconds: float | None = None) -> bool:
+    """Wait until every decision committed before this call is below the horizon, at most
+    `seconds` (default SETTLE_SECONDS); whether they all are. Call it outside a transaction that
+    has written (its own txid would hold the horizon) and before taking a reading snapshot."""
+    dialect = connection.dialect
+    latest = connection.execute(
+        select(func.max(col(Decision.txid))).where(col(Decision.txid) >= horizon(dialect))
+    ).scalar()
+    if latest is None:
+        return True
+    deadline = time.monotonic() + (SETTLE_SECONDS if seconds is None else seconds)
+    while connection.execute(select(horizon(dialect))).scalar_one() <= latest:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(SETTLE_POLL_SECONDS)
+    return True
 
 
 def below_horizon(dialect: Dialect, txid: Any) -> ColumnElement[bool]:

@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, Connection, Text, cast, extract, type_coerce
 from sqlmodel import col, select
 
 from storage.models import Decision, Item, Policy
-from storage.repositories.commit_order import CommitCursor
+from storage.repositories.commit_order import CommitCursor, wait_until_settled
 from storage.repositories.export_rows import ExportFilter, after_cursor, filtered
 
 BATCH_ROWS = 10_000
@@ -39,6 +39,7 @@ def stream_export_batches(
 ) -> Iterator[pa.RecordBatch]:
     """The rows `stream_export_rows` selects, in cursor order, as batches in `RAW_SCHEMA`."""
     postgres = connection.dialect.name == "postgresql"
+    wait_until_settled(connection)  # an export right after a decision includes it
     statement = after_cursor(
         filtered(_export_columns(postgres), filters), filters, connection.dialect, ordered=True
     )

@@ -9,7 +9,12 @@ from sqlalchemy import Dialect, func, tuple_
 from sqlmodel import Session, col, select
 
 from storage.models import BASE_TXID, Decision, Item, Policy
-from storage.repositories.commit_order import CommitCursor, below_horizon, commit_ordering
+from storage.repositories.commit_order import (
+    CommitCursor,
+    below_horizon,
+    commit_ordering,
+    wait_until_settled,
+)
 from storage.repositories.decisions import settles_its_item
 from storage.repositories.gold import is_not_gold
 
@@ -38,6 +43,7 @@ def stream_export_rows(
     *, session: Session, filters: ExportFilter, batch_size: int = 1000
 ) -> Iterator[tuple[Decision, Item, int]]:
     """Final decisions in commit order, with their item and policy, fetched in batches."""
+    wait_until_settled(session.connection())  # an export right after a decision includes it
     statement = filtered(
         select(Decision, Item, Policy.version)
         .join(Item, col(Item.id) == col(Decision.item_id))

@@ -12,11 +12,13 @@ from sqlalchemy import Engine, text
 from review.actors import Actor
 from review.audit_verify import verify_chain
 from review.enums import Role
+from review.export_columnar import export_batches
 from review.feed import parse_feed_cursor, read_decision_feed
 from review.queue import claim_next
 from review.tokens import Scope
 from storage.engine import create_database_engine
 from storage.repositories.commit_order import START, CommitCursor, decode_cursor
+from storage.repositories.export_rows import ExportFilter
 from tests.factories import OPERATOR, claim, decide_held, make_actor, queue_items, stored_decisions
 
 PROCESSES = 2
@@ -111,6 +113,52 @@ def test_a_reader_never_passes_a_decision_whose_transaction_is_still_running(pos
     assert [decision["item_id"] for decision in page] == [early.item_id, late.item_id]
     assert [decision["id"] for decision in page][1] == late.decision_id
     assert read_decision_feed(engine, READER, parse_feed_cursor(cursor), limit=10)[0] == []
+
+
+def _exported_item_ids(engine: Engine, after: CommitCursor = START) -> tuple[list[int], CommitCursor]:
+    ids: list[int] = []
+    cursor = after
+    for batch in export_batches(engine, OPERATOR, ExportFilter(after=after)):
+        ids += batch.rows.column("item_id").to_pylist()
+        cursor = batch.cursor
+    return ids, cursor
+
+
+def test_an_export_right_after_a_decision_waits_for_a_transaction_that_commits_soon(postgres_engine):
+    """A decision committed behind a running transaction is exported once that one commits, in
+    the same export, not left for the next one."""
+    engine = postgres_engine
+    queue_items(engine, 2)
+    early = claim_next(engine, make_actor(Role.REVIEWER))
+    assert early is not None
+    with engine.connect() as slow:
+        slow.execute(text(
+            "INSERT INTO decision (item_id, outcome, reviewer, decided_at, escalated, review_round) "
+            "VALUES (:item, 'rejected', 'slow@example.com', now(), false, 1)"), {"item": early.item_id})
+        other = make_actor(Role.REVIEWER)
+        late = decide_held(engine, other, claim(engine, other))
+        threading.Timer(0.3, slow.commit).start()
+        exported, _ = _exported_item_ids(engine)
+    assert exported == [early.item_id, late.item_id]
+
+
+def test_an_export_behind_a_long_transaction_leaves_its_decisions_to_the_next_export(
+    postgres_engine, monkeypatch
+):
+    engine = postgres_engine
+    monkeypatch.setattr("storage.repositories.commit_order.SETTLE_SECONDS", 0.2)
+    queue_items(engine, 2)
+    early = claim_next(engine, make_actor(Role.REVIEWER))
+    assert early is not None
+    with engine.connect() as slow:
+        slow.execute(text(
+            "INSERT INTO decision (item_id, outcome, reviewer, decided_at, escalated, review_round) "
+            "VALUES (:item, 'rejected', 'slow@example.com', now(), false, 1)"), {"item": early.item_id})
+        other = make_actor(Role.REVIEWER)
+        late = decide_held(engine, other, claim(engine, other))
+        assert _exported_item_ids(engine) == ([], START)
+        slow.commit()
+    assert _exported_item_ids(engine)[0] == [early.item_id, late.item_id]
 
 
 @pytest.mark.parametrize("cursor", ["1.2", "0.5", "9223372036854775807.9223372036854775807"])

@@ -13,7 +13,7 @@ from storage import snapshot as snapshot_module
 from storage import snapshot_files as files
 from storage.engine import create_database_engine, reading
 from storage.migrate import upgrade_to_head
-from storage.repositories.commit_order import START
+from storage.repositories.commit_order import START, wait_until_settled
 from storage.repositories.metrics import MetricsFilter, last_cursor, read_facts_after
 from storage.repositories.snapshot_metrics import count_outcomes_by_reviewer
 from storage.snapshot import naive_utc, refreshed_snapshot
@@ -73,6 +73,7 @@ def test_facts_come_out_as_arrow_with_naive_utc_times_and_real_booleans(engine):
     decide_held(engine, senior, claim(engine, senior, Queue.ESCALATIONS), Action.APPROVE)
     decisions = stored_decisions(engine)
     with reading(engine) as session:
+        wait_until_settled(session.connection())  # as the snapshot does before it reads
         table = read_facts_after(session=session, kind="decisions", after=START, limit=10)
         empty = read_facts_after(session=session, kind="decisions", after=last_cursor(table), limit=10)
     rows = table.to_pylist()
