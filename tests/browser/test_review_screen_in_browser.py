@@ -89,7 +89,11 @@ def holding(page: Page, external_id: str) -> None:
 
 
 def claim(page: Page, external_id: str) -> None:
-    """Press `Claim next` and wait for `external_id`."""
+    """Press `Claim next` once the page has finished drawing, and wait for `external_id`."""
+    # A click while the page's first run is still drawing can land on a button Streamlit then
+    # replaces (seen on a loaded machine); a person, too, clicks what has settled.
+    expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_be_attached()
+    expect(page.get_by_role("button", name="Claim next")).to_be_enabled()
     page.get_by_role("button", name="Claim next").click()
     holding(page, external_id)
 
