@@ -1,5 +1,6 @@
 """The dashboard's aggregations over the columnar snapshot: the same groups the domain expects,
-computed by DuckDB over decisions (`d`) and items (`i`) in memory."""
+counted by DuckDB over decisions (`d`) and items (`i`), file by file (`Snapshot.counts`): each
+query selects `filename` from `{facts}`, the files not counted yet, and the snapshot sums."""
 
 from typing import Any
 
@@ -37,9 +38,10 @@ def _where(
 
 def _grouped(snapshot: Snapshot, keys: str, filters: MetricsFilter, extra: str = "TRUE") -> Rows:
     where, parameters = _where(filters)
-    return snapshot.query(
-        f"SELECT {keys}, count(*) FROM d WHERE {_HUMAN} AND {extra} AND {where} "
-        "GROUP BY ALL ORDER BY ALL NULLS FIRST",
+    return snapshot.counts(
+        "decisions",
+        f"SELECT filename, {keys}, count(*) FROM {{facts}} WHERE {_HUMAN} AND {extra} AND {where} "
+        "GROUP BY ALL",
         parameters,
     )
 
@@ -90,15 +92,19 @@ def count_agreement_pairs(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
 
     Two edits with different corrected outputs disagree: the second review's row was written with
     reviews_required 3, and its outcome is told apart as `edited (other output)`.
+
+    A pair counts in the file of its second review. The first one committed before the second
+    was claimed, so it is in that file or an earlier one: a file's pairs never change.
     """
     where, parameters = _where(filters, "a")
     second = (f"CASE WHEN b.reviews_required = 3 AND b.outcome = a.outcome "
               f"THEN CAST(b.outcome AS VARCHAR) || ' {OTHER_OUTPUT}' ELSE CAST(b.outcome AS VARCHAR) END")
-    return snapshot.query(
-        f"SELECT a.task, a.outcome, {second}, count(*) FROM d a JOIN d b "
+    return snapshot.counts(
+        "decisions",
+        f"SELECT b.filename, a.task, a.outcome, {second}, count(*) FROM d a JOIN {{facts}} b "
         "ON a.item_id = b.item_id AND a.review_round = 1 AND b.review_round = 2 "
         f"WHERE a.reviews_required >= 2 AND NOT a.escalated AND a.{_FINAL} AND b.{_FINAL} AND {where} "
-        "GROUP BY ALL ORDER BY ALL",
+        "GROUP BY ALL",
         parameters,
     )
 
@@ -106,8 +112,9 @@ def count_agreement_pairs(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
 def count_items_by_confidence_band(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
     """(decile 0-10, count) of items received in the period."""
     where, parameters = _where(filters, time_column="received_at")
-    return snapshot.query(
-        f"SELECT CAST(floor(confidence * 10) AS INTEGER), count(*) FROM i "
-        f"WHERE confidence IS NOT NULL AND {where} GROUP BY ALL ORDER BY ALL",
+    return snapshot.counts(
+        "items",
+        f"SELECT filename, CAST(floor(confidence * 10) AS INTEGER), count(*) FROM {{facts}} "
+        f"WHERE confidence IS NOT NULL AND {where} GROUP BY ALL",
         parameters,
     )
