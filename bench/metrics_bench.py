@@ -19,7 +19,6 @@ rows, the faster of two tries each.
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -73,10 +72,10 @@ def _median_ms(call: Callable[[], object], runs: int) -> float:
 
 
 def _memory() -> dict[str, float]:
-    with open("/proc/self/statm") as statm:
-        resident_pages = int(statm.read().split()[1])
-    return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "rss_mb": resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20}
+    # VmHWM, not getrusage's maxrss: that one survives exec, so a child would report its parent's.
+    with open("/proc/self/status") as status:
+        kib = {line.split(":")[0]: int(line.split()[1]) for line in status if line.startswith("Vm")}
+    return {"peak_mb": kib["VmHWM"] / 1024, "rss_mb": kib["VmRSS"] / 1024}
 
 
 def _view_child(url: str, runs: int, baseline: bool) -> dict[str, Any]:
