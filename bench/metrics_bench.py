@@ -43,8 +43,8 @@ from storage.repositories import metrics as queries  # noqa: E402
 from storage.repositories import snapshot_metrics as facts  # noqa: E402
 from storage.repositories.commit_order import START  # noqa: E402
 from storage.repositories.metrics import MetricsFilter, read_facts_after  # noqa: E402
-from storage.snapshot import TABLES, Snapshot, refreshed_snapshot  # noqa: E402
-from storage.snapshot_partials import Counts, FileIdentity, PartialCounts, merge  # noqa: E402
+from storage.snapshot import TABLES, CountingQuery, Snapshot, refreshed_snapshot  # noqa: E402
+from storage.snapshot_partials import Counts, FileIdentity, PartialCounts, Period, merge  # noqa: E402
 from tests.factories import OPERATOR  # noqa: E402
 
 FILTERS = MetricsFilter()
@@ -147,8 +147,9 @@ class _InMemory:
     def query(self, sql: str, parameters: Any = ()) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self.connection.execute(sql, list(parameters)).fetchall()]
 
-    def counts(self, kind: str, sql: str, parameters: Any = ()) -> list[tuple[Any, ...]]:
+    def counts(self, kind: str, query: CountingQuery, period: Period | None = None) -> list[tuple[Any, ...]]:
         """The snapshot's counting query over every row at once, as one file."""
+        sql, parameters = query(*((period.since, period.until) if period else (None, None)))
         facts = f"(SELECT *, '' AS filename FROM {TABLES[kind]})"
         return merge([[row[1:] for row in self.query(sql.replace("{facts}", facts), parameters)]])
 

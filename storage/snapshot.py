@@ -12,8 +12,8 @@ a process holds no copy of the history in memory. The figures are those of the d
 import os
 import tempfile
 import threading
-from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,11 +36,15 @@ from storage.repositories.metrics import (
     last_cursor,
     read_facts_after,
 )
+from storage.snapshot_partials import naive_utc as naive_utc  # where callers have found it
 
 BATCH = 100_000  # rows per fetch: bounds the memory a build needs
 KEEP_SNAPSHOTS = 4
 MEMORY_LIMIT = "512MB"  # DuckDB's per-process ceiling; beyond it a query spills to disk
 TABLES = {"decisions": "d", "items": "i"}
+Rows = list[tuple[Any, ...]]
+# The SQL and parameters of a counting query with the given time clauses (see `Snapshot.counts`).
+CountingQuery = Callable[[datetime | None, datetime | None], tuple[str, Sequence[Any]]]
 _DUCKDB_TYPES = {pa.int64(): "BIGINT", pa.int8(): "TINYINT", pa.float64(): "DOUBLE",
                  pa.bool_(): "BOOLEAN", pa.string(): "VARCHAR", pa.timestamp("us"): "TIMESTAMP"}
 
@@ -75,40 +79,47 @@ class Snapshot:
             self.reload()
             return self._run(sql, parameters)
 
-    def counts(self, kind: str, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def counts(self, kind: str, query: CountingQuery, period: partials.Period | None = None) -> Rows:
         """(group keys…, count) rows of a counting query over the facts of `kind`, summed per
         group over every file and ordered by all columns, nulls first.
 
-        `sql` selects `filename`, the keys and `count(*)` from `{facts}`, grouped by all: the
-        files of `kind` whose counts are not kept yet, each row attributed to the file it comes
-        from (it may join other tables, `d` and `i` hold everything). Only those files are
-        scanned; the others' counts were kept (see `storage.snapshot_partials`).
+        `query(since, until)` gives the SQL and its parameters with those time clauses (None:
+        leave it out): it selects `filename`, the keys and `count(*)` from `{facts}`, grouped by
+        all. `{facts}` stands for the files of `kind` not counted yet, each row attributed to
+        the file it comes from; the query may join `d` and `i`, which hold everything. `period`
+        is the time clauses' column and bounds: each file is asked only for those it needs (see
+        `storage.snapshot_partials`), and only files with no kept counts are scanned.
         """
         try:
-            return self._counted(kind, sql, parameters)
+            return self._counted(kind, query, period)
         except duckdb.IOException:
+            # Another process compacted files away between our listing and this scan.
             self.reload()
-            return self._counted(kind, sql, parameters)
+            return self._counted(kind, query, period)
 
-    def _counted(self, kind: str, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
-        query, persisted = partials.query_id(sql, parameters), not parameters
-        kept, missing = [], []
+    def _counted(self, kind: str, query: CountingQuery, period: partials.Period | None) -> Rows:
+        kept, missing = [], defaultdict(list)
         for path in self.paths.get(kind, ()):
             file = partials.identify(path)
             if file is None:  # compacted away since the last listing: the scan reloads
                 raise duckdb.IOException(f"snapshot file {path} is gone")
-            found = self._counts.get(file, query, persisted)
+            clauses = (None, None) if period is None else self._counts.clauses(file, period)
+            if clauses == partials.OUTSIDE:
+                continue
+            sql, parameters = query(*clauses)
+            found = self._counts.get(file, partials.query_id(sql, parameters), not parameters)
             if found is None:
-                missing.append(file)
+                missing[(sql, tuple(parameters))].append(file)
             else:
                 kept.append(found)
-        if missing:
-            scan = _scan_files([file.path for file in missing], filename=True)
-            fresh: dict[str, partials.Counts] = {str(file.path): [] for file in missing}
-            for name, *row in self._run(sql.replace("{facts}", scan), parameters):
-                fresh[name].append(tuple(row))
-            for file in missing:
-                self._counts.put(file, query, fresh[str(file.path)], persisted)
+        for (sql, parameters), files_to_count in missing.items():
+            name = partials.query_id(sql, parameters)
+            fresh: dict[str, partials.Counts] = {str(file.path): [] for file in files_to_count}
+            scan = _scan_files([file.path for file in files_to_count], filename=True)
+            for filename, *row in self._run(sql.replace("{facts}", scan), parameters):
+                fresh[filename].append(tuple(row))
+            for file in files_to_count:
+                self._counts.put(file, name, fresh[str(file.path)], not parameters)
                 kept.append(fresh[str(file.path)])
         return partials.merge(kept)
 
@@ -248,6 +259,3 @@ def _still_matches(session: Session, chains: dict[str, list[files.FactFile]]) ->
     return True
 
 
-def naive_utc(moment: datetime | None) -> datetime | None:
-    """A time as the snapshot stores it (naive, UTC)."""
-    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)

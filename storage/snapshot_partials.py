@@ -7,6 +7,11 @@ once and kept: in this process's memory, and for unfiltered queries (what the Da
 with) also beside the file on disk, where every process and every restart finds them. Filtered
 counts stay in memory only, so the disk holds at most one small companion per file and query.
 
+A query's period is applied per file: a file whose times all lie inside it is counted without
+the time clauses (the counts an unfiltered view keeps, on disk too), a file wholly outside it is
+not counted at all, and only a file the period's edge cuts is scanned with them. A period that
+moves with the clock (the guardrail's "until now") therefore scans one file, not all of them.
+
 A companion `<fact file>.<query id>.json` records the file's size, mtime and inode, and is used
 only while they match: a file rewritten under the same name (a replaced database) is not mistaken
 for the old one. `storage.snapshot_files` deletes companions together with their file.
@@ -20,11 +25,16 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 Counts = list[tuple[Any, ...]]  # (group keys..., count)
-MEMORY_ENTRIES = 2048  # one file's counts for one query each: a few hundred rows at most
+MEMORY_ROWS = 200_000  # kept rows in memory, all queries and files together: some tens of MB
+MEMORY_FILES = 1024  # files whose time range is remembered
 
 
 @dataclass(frozen=True)
@@ -51,12 +61,53 @@ def query_id(sql: str, parameters: Sequence[Any]) -> str:
     return hashlib.sha256(repr((sql, list(parameters))).encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class Period:
+    """A query's time clauses: `column` >= `since` and < `until` (either may be absent)."""
+
+    column: str
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+OUTSIDE = "outside"  # a file none of whose rows lies in the period
+
+
 class PartialCounts:
     """Per-file counts of queries: a bounded in-memory map, backed by companions on disk."""
 
     def __init__(self) -> None:
         self._memory: OrderedDict[tuple[FileIdentity, str], Counts] = OrderedDict()
+        self._rows = 0
+        self._ranges: OrderedDict[tuple[FileIdentity, str], tuple[datetime, datetime] | None] = OrderedDict()
         self._lock = threading.Lock()
+
+    def clauses(self, file: FileIdentity, period: Period) -> tuple[datetime | None, datetime | None] | str:
+        """The period's (since, until) that this file needs, each None when every row of the
+        file meets it; or `OUTSIDE` when no row does."""
+        if period.since is None and period.until is None:
+            return None, None
+        found = self._range(file, period.column)
+        if found is None:
+            return period.since, period.until
+        low, high = found
+        since, until = naive_utc(period.since), naive_utc(period.until)
+        if (since is not None and high < since) or (until is not None and low >= until):
+            return OUTSIDE
+        return (period.since if since is not None and low < since else None,
+                period.until if until is not None and high >= until else None)
+
+    def _range(self, file: FileIdentity, column: str) -> tuple[datetime, datetime] | None:
+        """The smallest and largest time in the file's column, from its footer's statistics."""
+        with self._lock:
+            if (file, column) in self._ranges:
+                return self._ranges[(file, column)]
+        found = _time_range(file.path, column)
+        with self._lock:
+            self._ranges[(file, column)] = found
+            while len(self._ranges) > MEMORY_FILES:
+                self._ranges.popitem(last=False)
+        return found
 
     def get(self, file: FileIdentity, query: str, persisted: bool) -> Counts | None:
         """The file's counts for `query`, if this process or (`persisted`) any other kept them."""
@@ -80,9 +131,34 @@ class PartialCounts:
 
     def _remember(self, file: FileIdentity, query: str, counts: Counts) -> None:
         with self._lock:
+            replaced = self._memory.pop((file, query), None)
+            self._rows -= len(replaced) if replaced is not None else 0
             self._memory[(file, query)] = counts
-            while len(self._memory) > MEMORY_ENTRIES:
-                self._memory.popitem(last=False)
+            self._rows += len(counts)
+            while self._rows > MEMORY_ROWS and len(self._memory) > 1:
+                self._rows -= len(self._memory.popitem(last=False)[1])
+
+
+def _time_range(path: Path, column: str) -> tuple[datetime, datetime] | None:
+    """(min, max) of a time column over every row group, or None if a statistic is missing."""
+    try:
+        metadata = pq.read_metadata(path)
+    except (OSError, pa.ArrowException):
+        return None
+    index = metadata.schema.names.index(column)
+    lows, highs = [], []
+    for group in range(metadata.num_row_groups):
+        statistics = metadata.row_group(group).column(index).statistics
+        if statistics is None or not statistics.has_min_max:
+            return None
+        lows.append(statistics.min)
+        highs.append(statistics.max)
+    return (min(lows), max(highs)) if lows else None
+
+
+def naive_utc(moment: datetime | None) -> datetime | None:
+    """A time as the snapshot stores it (naive, UTC)."""
+    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def merge(parts: Iterable[Counts]) -> Counts:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import ColumnElement, Dialect, and_, case, exists, false, func, literal
+from sqlalchemy import Dialect, exists, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -21,6 +21,7 @@ from storage.repositories.commit_order import (
     commit_ordering,
     horizon,
 )
+from storage.repositories.late_items import Cutoffs, count_late_by_group
 
 WAITING_STATES = ("pending", "escalated", "adjudication")
 Rows = list[tuple[Any, ...]]
@@ -60,30 +61,10 @@ def count_waiting_by_group(*, session: Session) -> Rows:
     return _grouped(session, statement, keys)
 
 
-def count_past_sla(
-    *, session: Session, cutoffs: dict[tuple[str, str, str | None], datetime]
-) -> Rows:
-    """(source, task, impact, count) of waiting items received before their group's cutoff."""
-    if not cutoffs:
-        return []
-    late = case(
-        *[
-            (and_(col(Item.source) == source, col(Item.task) == task, _impact_is(impact)),
-             col(Item.received_at) < cutoff)
-            for (source, task, impact), cutoff in cutoffs.items()
-        ],
-        else_=false(),
-    )
-    keys = [col(Item.source), col(Item.task), col(Item.impact)]
-    statement = sa_select(*keys, func.sum(case((late, literal(1)), else_=literal(0)))).where(
-        col(Item.state).in_(WAITING_STATES)
-    )
-    return _grouped(session, statement, keys, GROUP_BY_IMPACT_FIRST)
-
-
-
-def _impact_is(impact: str | None) -> ColumnElement[bool]:
-    return col(Item.impact).is_(None) if impact is None else col(Item.impact) == impact
+def count_past_sla(*, session: Session, cutoffs: Cutoffs) -> Rows:
+    """(source, task, impact, count) of waiting items received before their group's cutoff, for
+    each group in `cutoffs`."""
+    return list(count_late_by_group(session=session, states=WAITING_STATES, cutoffs=cutoffs))
 
 
 # The facts the columnar snapshot is built from, with their Arrow types. Texts are plain strings
