@@ -98,7 +98,8 @@ class Snapshot:
             return self._counted(kind, query, period)
 
     def _counted(self, kind: str, query: CountingQuery, period: partials.Period | None) -> Rows:
-        kept, missing = [], defaultdict(list)
+        kept: dict[tuple[partials.FileIdentity, str], partials.Counts] = {}
+        missing = defaultdict(list)
         for path in self.paths.get(kind, ()):
             file = partials.identify(path)
             if file is None:  # compacted away since the last listing: the scan reloads
@@ -107,11 +108,11 @@ class Snapshot:
             if clauses == partials.OUTSIDE:
                 continue
             sql, parameters = query(*clauses)
-            found = self._counts.get(file, partials.query_id(sql, parameters), not parameters)
+            name = partials.query_id(sql, parameters)
+            found = self._counts.get(file, name, not parameters)
             if found is None:
                 missing[(sql, tuple(parameters))].append(file)
-            else:
-                kept.append(found)
+            kept[(file, name)] = found or []
         for (sql, parameters), files_to_count in missing.items():
             name = partials.query_id(sql, parameters)
             fresh: dict[str, partials.Counts] = {str(file.path): [] for file in files_to_count}
@@ -120,8 +121,8 @@ class Snapshot:
                 fresh[filename].append(tuple(row))
             for file in files_to_count:
                 self._counts.put(file, name, fresh[str(file.path)], not parameters)
-                kept.append(fresh[str(file.path)])
-        return partials.merge(kept)
+                kept[(file, name)] = fresh[str(file.path)]
+        return self._counts.summed(kept)
 
     def reload(self) -> None:
         """Take up the files on disk as they are now."""

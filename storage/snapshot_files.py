@@ -166,16 +166,23 @@ def compact(directory: Path, kind: str, schema: pa.Schema) -> None:
     """Merge the trailing run of smaller files once there are many, then delete every file the
     chain no longer uses (and leftovers of writes that died). Call with the writer lock held.
 
-    Two tiers keep the rewriting small: increments merge into files of up to `SMALL_ROWS` rows,
-    and those into files of `FILE_ROWS`; a full file is never rewritten.
+    Two tiers keep the rewriting small: more than `MAX_SMALL_FILES` increments (files below
+    `SMALL_ROWS` rows) merge into one, and more than `MAX_SMALL_FILES` files of between
+    `SMALL_ROWS` and `FILE_ROWS` rows (with the increments after them) into files of
+    `FILE_ROWS`. A full file is never rewritten, and a file below `FILE_ROWS` (the end of a
+    build) only once that many files of a tier's size follow it: counting the increments too
+    rewrote it, and lost the counts kept for it, every few refreshes.
     """
-    for below in (SMALL_ROWS, FILE_ROWS):
+    for below, floor in ((SMALL_ROWS, 0), (FILE_ROWS, SMALL_ROWS)):
         files = chain(directory, kind)
-        start = len(files)
-        while start > 0 and pq.read_metadata(files[start - 1].path).num_rows < below:
-            start -= 1
-        run = files[start:]
-        if len(run) > MAX_SMALL_FILES:
+        sizes: list[int] = []
+        while len(sizes) < len(files):
+            rows = pq.read_metadata(files[len(files) - len(sizes) - 1].path).num_rows
+            if rows >= below:
+                break
+            sizes.append(rows)
+        run = files[len(files) - len(sizes):]
+        if sum(rows >= floor for rows in sizes) > MAX_SMALL_FILES:
             write(directory, kind, run[0].after, (pq.read_table(file.path) for file in run), schema)
     used = {file.path for file in chain(directory, kind)}
     for file in _files(directory, kind):

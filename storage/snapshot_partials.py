@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 Counts = list[tuple[Any, ...]]  # (group keys..., count)
 MEMORY_ROWS = 200_000  # kept rows in memory, all queries and files together: some tens of MB
 MEMORY_FILES = 1024  # files whose time range is remembered
+SUMS_KEPT = 64  # merged results remembered (a few per filter asked for)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class PartialCounts:
     def __init__(self) -> None:
         self._memory: OrderedDict[tuple[FileIdentity, str], Counts] = OrderedDict()
         self._rows = 0
+        # The last sums per query and files: a view with nothing new merges nothing.
+        self._sums: OrderedDict[tuple[tuple[FileIdentity, str], ...], Counts] = OrderedDict()
         self._ranges: OrderedDict[tuple[FileIdentity, str], tuple[datetime, datetime] | None] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -128,6 +131,19 @@ class PartialCounts:
         self._remember(file, query, counts)
         if persisted:
             _write_companion(file, query, counts)
+
+    def summed(self, parts: dict[tuple[FileIdentity, str], Counts]) -> Counts:
+        """`merge` of the parts (each file's counts, by file and query), remembered by them."""
+        key = tuple(parts)
+        with self._lock:
+            found = self._sums.get(key)
+        if found is None:
+            found = merge(parts.values())
+            with self._lock:
+                self._sums[key] = found
+                while len(self._sums) > SUMS_KEPT:
+                    self._sums.popitem(last=False)
+        return list(found)  # a copy: the caller may change its list
 
     def _remember(self, file: FileIdentity, query: str, counts: Counts) -> None:
         with self._lock:

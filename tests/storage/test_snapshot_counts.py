@@ -124,3 +124,17 @@ def test_sums_come_in_duckdb_order_with_nulls_first():
             f"({'NULL' if k is None else repr(k)}, {'NULL' if v is None else v}, {n})" for k, v, n in rows)
         + ") t(k, v, n) GROUP BY ALL ORDER BY ALL NULLS FIRST").fetchall()
     assert merge(parts) == expected
+
+
+def test_the_end_of_a_build_is_not_rewritten_for_every_few_increments(engine, monkeypatch):
+    monkeypatch.setattr(files, "SMALL_ROWS", 3)
+    monkeypatch.setattr(files, "FILE_ROWS", 100)
+    monkeypatch.setattr(files, "MAX_SMALL_FILES", 2)
+    _decide(engine, *[Action.APPROVE] * 5)
+    [built] = refreshed_snapshot(engine).paths["decisions"]
+    for _ in range(4):
+        _decide(engine, Action.REJECT)
+        refreshed_snapshot(engine)
+    chained = refreshed_snapshot(engine).paths["decisions"]
+    assert chained[0] == built and len(chained) <= 4  # the increments were merged, not the build
+    assert _outcomes(engine) == {"approved": 5, "rejected": 4}
