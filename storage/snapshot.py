@@ -5,8 +5,9 @@ are read in commit order (see `storage.repositories.commit_order`), so the snaps
 the database once and afterwards only rows after its cursor are. It is kept as Parquet files (see
 `storage.snapshot_files`) that every process on the machine shares and that outlive restarts: a
 new process reads the files and fetches only what was decided since. Queries scan the files, so
-a process holds no copy of the history in memory. The figures are those of the database at
-`refresh` time.
+a process holds no copy of the history in memory; the dashboard's counting queries scan only the
+files they have no counts for yet (`storage.snapshot_partials`). The figures are those of the
+database at `refresh` time.
 """
 
 import os
@@ -31,6 +32,7 @@ from storage.engine import reading
 from storage.repositories.commit_order import START, CommitCursor
 from storage.repositories.metrics import (
     FACT_SCHEMAS,
+    Rows,
     decisions_held_back,
     get_last_ids,
     last_cursor,
@@ -42,7 +44,6 @@ BATCH = 100_000  # rows per fetch: bounds the memory a build needs
 KEEP_SNAPSHOTS = 4
 MEMORY_LIMIT = "512MB"  # DuckDB's per-process ceiling; beyond it a query spills to disk
 TABLES = {"decisions": "d", "items": "i"}
-Rows = list[tuple[Any, ...]]
 # The SQL and parameters of a counting query with the given time clauses (see `Snapshot.counts`).
 CountingQuery = Callable[[datetime | None, datetime | None], tuple[str, Sequence[Any]]]
 _DUCKDB_TYPES = {pa.int64(): "BIGINT", pa.int8(): "TINYINT", pa.float64(): "DOUBLE",
