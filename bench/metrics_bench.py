@@ -5,19 +5,20 @@ per process, next to plain DuckDB over the same rows.
 
 Point it at a database loaded with `workbench demo --items 1000000` (SQLite or PostgreSQL). The
 snapshot's Parquet files (storage/snapshot_files.py) are deleted first, unless `--keep-files`, so
-the first child process builds them from the database; a second child is a restarted server:
-it reads the files, fetches only what is new and draws the dashboard. Each child reports its
-first whole-dashboard view, the median warm view and its peak and final RSS. The second then
-loads the same files into DuckDB's own in-memory tables and runs each aggregation there and
-over the snapshot by turns: plain DuckDB at its fastest, at the cost of holding every row in
-memory. Before that, the database's first facts are fetched both ways, as Arrow
-(`read_facts_after`, what the snapshot uses) and as SQLAlchemy rows, the faster of two tries each.
+the first child process builds them from the database. Then two restarted servers: one after the
+files' kept counts (storage/snapshot_partials.py) are deleted, so it counts every file, and one
+that finds them. Each child reports its first whole-dashboard view, the median warm view and its
+RSS at start (modules imported), peak and at the end. The last one then loads the same files into
+DuckDB's own in-memory tables and runs each aggregation three ways by turns: over the snapshot
+as a view runs it (kept counts), over the snapshot counting every file, and over plain DuckDB at
+its fastest, at the cost of holding every row in memory. Before that, the database's first facts
+are fetched both ways, as Arrow (`read_facts_after`, what the snapshot uses) and as SQLAlchemy
+rows, the faster of two tries each.
 """
 
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -40,8 +41,10 @@ from storage.engine import create_database_engine, reading  # noqa: E402
 from storage.models import Decision  # noqa: E402
 from storage.repositories import metrics as queries  # noqa: E402
 from storage.repositories import snapshot_metrics as facts  # noqa: E402
+from storage.repositories.commit_order import START  # noqa: E402
 from storage.repositories.metrics import MetricsFilter, read_facts_after  # noqa: E402
-from storage.snapshot import refreshed_snapshot  # noqa: E402
+from storage.snapshot import TABLES, CountingQuery, Snapshot, refreshed_snapshot  # noqa: E402
+from storage.snapshot_partials import Counts, FileIdentity, PartialCounts, Period, merge  # noqa: E402
 from tests.factories import OPERATOR  # noqa: E402
 
 FILTERS = MetricsFilter()
@@ -69,10 +72,10 @@ def _median_ms(call: Callable[[], object], runs: int) -> float:
 
 
 def _memory() -> dict[str, float]:
-    with open("/proc/self/statm") as statm:
-        resident_pages = int(statm.read().split()[1])
-    return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "rss_mb": resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20}
+    # VmHWM, not getrusage's maxrss: that one survives exec, so a child would report its parent's.
+    with open("/proc/self/status") as status:
+        kib = {line.split(":")[0]: int(line.split()[1]) for line in status if line.startswith("Vm")}
+    return {"peak_mb": kib["VmHWM"] / 1024, "rss_mb": kib["VmRSS"] / 1024}
 
 
 def _view_child(url: str, runs: int, baseline: bool) -> dict[str, Any]:
@@ -81,23 +84,27 @@ def _view_child(url: str, runs: int, baseline: bool) -> dict[str, Any]:
     import pandas  # noqa: F401 - a server has it loaded (Streamlit); pyarrow imports it lazily
 
     engine = create_database_engine(url)
+    at_start = _memory()["rss_mb"]
     started = time.perf_counter()
     dashboard_metrics(engine, OPERATOR, FILTERS)
     first = time.perf_counter() - started
     snapshot = refreshed_snapshot(engine)
     warm = _median_ms(lambda: dashboard_metrics(engine, OPERATOR, FILTERS), runs)
-    result: dict[str, Any] = {"first_s": first, "warm_ms": warm, **_memory(),
+    result: dict[str, Any] = {"first_s": first, "warm_ms": warm, "start_mb": at_start, **_memory(),
               "files": sum(len(paths) for paths in snapshot.paths.values())}
     if baseline:
         plain, result["load_s"] = _in_memory_duckdb(snapshot_files.snapshot_directory(engine.url))
         result["plain_rss_mb"] = _memory()["rss_mb"] - result["rss_mb"]
-        timed: dict[str, tuple[float, float | None]] = {}
+        counting = _counting_every_file(snapshot)
+        timed: dict[str, tuple[float, float | None, float | None]] = {}
         for name, function in AGGREGATIONS.items():
-            over_plain = partial(function, plain, FILTERS)  # type: ignore[arg-type] # same query()
-            timed[name] = _by_turns(partial(function, snapshot, FILTERS), over_plain, runs)
+            over_plain = partial(function, plain, FILTERS)  # type: ignore[arg-type] # same counts()
+            kept, plain_ms = _by_turns(partial(function, snapshot, FILTERS), over_plain, runs)
+            every_file, _ = _by_turns(partial(function, counting, FILTERS), over_plain, runs)
+            timed[name] = (kept, every_file, plain_ms)
         result["queries_ms"] = timed
         result["queries_ms"]["snapshot refresh, nothing new"] = (
-            _median_ms(lambda: refreshed_snapshot(engine), runs), None)
+            _median_ms(lambda: refreshed_snapshot(engine), runs), None, None)
     return result
 
 
@@ -113,6 +120,24 @@ def _by_turns(one: Callable[[], object], other: Callable[[], object], runs: int)
     return statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000
 
 
+class _Forgetful(PartialCounts):
+    """Keeps no file's counts: every query scans every file."""
+
+    def get(self, file: FileIdentity, query: str, persisted: bool) -> Counts | None:
+        return None
+
+    def put(self, file: FileIdentity, query: str, counts: Counts, persisted: bool) -> None:
+        pass
+
+
+def _counting_every_file(snapshot: Snapshot) -> Snapshot:
+    """The same files, with no counts kept: the cost of counting them all (a first view with
+    no companions, or a filter asked for the first time)."""
+    counting = Snapshot(snapshot.directory, _counts=_Forgetful())
+    counting.reload()
+    return counting
+
+
 class _InMemory:
     """Plain DuckDB: tables `d` and `i` in its own in-memory storage."""
 
@@ -121,6 +146,12 @@ class _InMemory:
 
     def query(self, sql: str, parameters: Any = ()) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self.connection.execute(sql, list(parameters)).fetchall()]
+
+    def counts(self, kind: str, query: CountingQuery, period: Period | None = None) -> list[tuple[Any, ...]]:
+        """The snapshot's counting query over every row at once, as one file."""
+        sql, parameters = query(*((period.since, period.until) if period else (None, None)))
+        facts = f"(SELECT *, '' AS filename FROM {TABLES[kind]})"
+        return merge([[row[1:] for row in self.query(sql.replace("{facts}", facts), parameters)]])
 
 
 def _in_memory_duckdb(directory: Path) -> tuple[_InMemory, float]:
@@ -141,12 +172,12 @@ def _in_child(mode: str, url: str, runs: int) -> dict[str, Any]:
 def _fetch_rates(engine: Any) -> list[list[object]]:
     """Rows/s of the facts as Arrow (the snapshot's path) and as SQLAlchemy rows (tuples), the
     faster of two tries each, by turns."""
-    statement = queries._fact_statement("decisions", 0, FETCH_ROWS, engine.dialect.name == "postgresql")
+    statement = queries._fact_statement("decisions", START, FETCH_ROWS, engine.dialect)
     best = {"arrow": float("inf"), "rows": float("inf")}
     with reading(engine) as session:
         for _ in range(2):
             started = time.perf_counter()
-            arrow = read_facts_after(session=session, kind="decisions", after_id=0, limit=FETCH_ROWS)
+            arrow = read_facts_after(session=session, kind="decisions", after=START, limit=FETCH_ROWS)
             best["arrow"] = min(best["arrow"], time.perf_counter() - started)
             started = time.perf_counter()
             rows = [tuple(row) for row in session.execute(statement)]
@@ -183,21 +214,27 @@ def main() -> None:
     if not args.keep_files:
         shutil.rmtree(directory, ignore_errors=True)
         views.append(("first build (new process, no files)", _in_child("view", args.database_url, args.runs)))
-    views.append(("after a restart (new process, files kept)",
+    for companion in directory.glob("*.parquet.*.json"):
+        companion.unlink()
+    views.append(("after a restart (files kept, no kept counts)",
+                  _in_child("view", args.database_url, args.runs)))
+    views.append(("after a restart (files and counts kept)",
                   _in_child("baseline", args.database_url, args.runs)))
     print()
-    print_table(["whole dashboard", "first view s", "warm ms (median)", "peak RSS MB", "RSS MB after"],
-                [[name, view["first_s"], view["warm_ms"], view["peak_mb"], view["rss_mb"]]
-                 for name, view in views])
+    print_table(["whole dashboard", "first view s", "warm ms (median)", "RSS MB at start", "peak RSS MB",
+                 "RSS MB after"],
+                [[name, view["first_s"], view["warm_ms"], view["start_mb"], view["peak_mb"],
+                  view["rss_mb"]] for name, view in views])
     restart = views[-1][1]
     size = sum(path.stat().st_size for path in directory.glob("*.parquet")) / 2**20
     print(f"\nsnapshot: {restart['files']} Parquet files, {size:.0f} MB in {directory}; plain DuckDB "
           f"loads them into memory in {restart['load_s']:.2f} s, "
           f"holding {restart['plain_rss_mb']:.0f} MB more")
     print_table(["aggregation (warm, median, same process by turns)", "snapshot ms",
-                 "plain DuckDB in memory ms", "ratio"],
-                [[name, mine, plain if plain is not None else "", mine / plain if plain else ""]
-                 for name, (mine, plain) in restart["queries_ms"].items()])
+                 "counting every file ms", "plain DuckDB in memory ms", "ratio", "every file ratio"],
+                [[name, mine, every if every is not None else "", plain if plain is not None else "",
+                  mine / plain if plain else "", every / plain if every and plain else ""]
+                 for name, (mine, every, plain) in restart["queries_ms"].items()])
     print(f"\nload average at end: {', '.join(f'{value:.2f}' for value in os.getloadavg())}")
     engine.dispose()
 

@@ -6,7 +6,8 @@ Each file holds the facts of one kind (`d-…` decisions, `i-…` items) with cu
 atomic rename, so a reader never sees a partial one; a reader follows the chain from cursor 0,
 at each step taking the file that reaches furthest, so files made redundant by a compaction (or
 by two processes fetching the same increment) are skipped until a writer deletes them. Writers
-serialise on an advisory lock file; readers take no lock.
+serialise on an advisory lock file; readers take no lock. A file's companions (`<file name>.…`,
+see `storage.snapshot_partials`) are deleted with it.
 """
 
 import fcntl
@@ -14,6 +15,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -32,6 +34,7 @@ PREFIXES = {"decisions": "d", "items": "i"}
 FILE_ROWS = 1_000_000  # rows per file when a build writes many
 SMALL_ROWS = 50_000  # increments merge into files of about this size first
 MAX_SMALL_FILES = 8  # files below a tier's size tolerated before they are merged
+STALE_TEMPORARY_SECONDS = 3600  # a companion being written without the lock is younger than this
 _NAME = re.compile(r"^([di])-(\d+)\.(\d+)-(\d+)\.(\d+)\.parquet$")
 _memory_directories: dict[str, tempfile.TemporaryDirectory[str]] = {}
 
@@ -163,16 +166,23 @@ def compact(directory: Path, kind: str, schema: pa.Schema) -> None:
     """Merge the trailing run of smaller files once there are many, then delete every file the
     chain no longer uses (and leftovers of writes that died). Call with the writer lock held.
 
-    Two tiers keep the rewriting small: increments merge into files of up to `SMALL_ROWS` rows,
-    and those into files of `FILE_ROWS`; a full file is never rewritten.
+    Two tiers keep the rewriting small: more than `MAX_SMALL_FILES` increments (files below
+    `SMALL_ROWS` rows) merge into one, and more than `MAX_SMALL_FILES` files of between
+    `SMALL_ROWS` and `FILE_ROWS` rows (with the increments after them) into files of
+    `FILE_ROWS`. A full file is never rewritten, and a file below `FILE_ROWS` (the end of a
+    build) only once that many files of a tier's size follow it: counting the increments too
+    rewrote it, and lost the counts kept for it, every few refreshes.
     """
-    for below in (SMALL_ROWS, FILE_ROWS):
+    for below, floor in ((SMALL_ROWS, 0), (FILE_ROWS, SMALL_ROWS)):
         files = chain(directory, kind)
-        start = len(files)
-        while start > 0 and pq.read_metadata(files[start - 1].path).num_rows < below:
-            start -= 1
-        run = files[start:]
-        if len(run) > MAX_SMALL_FILES:
+        sizes: list[int] = []
+        while len(sizes) < len(files):
+            rows = pq.read_metadata(files[len(files) - len(sizes) - 1].path).num_rows
+            if rows >= below:
+                break
+            sizes.append(rows)
+        run = files[len(files) - len(sizes):]
+        if sum(rows >= floor for rows in sizes) > MAX_SMALL_FILES:
             write(directory, kind, run[0].after, (pq.read_table(file.path) for file in run), schema)
     used = {file.path for file in chain(directory, kind)}
     for file in _files(directory, kind):
@@ -180,10 +190,26 @@ def compact(directory: Path, kind: str, schema: pa.Schema) -> None:
             file.path.unlink(missing_ok=True)
     for leftover in directory.glob(".tmp-*.parquet"):
         leftover.unlink(missing_ok=True)
+    _remove_orphans(directory)
+
+
+def _remove_orphans(directory: Path) -> None:
+    """Delete companions of files that are gone, and companions' temporary files left behind."""
+    for companion in directory.glob(f"[{''.join(PREFIXES.values())}]-*.parquet.*"):
+        if not companion.with_name(companion.name.partition(".parquet.")[0] + ".parquet").exists():
+            companion.unlink(missing_ok=True)
+    for leftover in directory.glob(".tmp-*.json"):
+        try:
+            if time.time() - leftover.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                leftover.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
 
 
 def remove_all(directory: Path) -> None:
-    """Delete every fact file (a replaced database or an unreadable file: start over)."""
+    """Delete every fact file and its companions (a replaced database or an unreadable file:
+    start over)."""
     for kind in PREFIXES:
         for file in _files(directory, kind):
             file.path.unlink(missing_ok=True)
+    _remove_orphans(directory)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import ColumnElement, Dialect, and_, case, exists, false, func, literal
+from sqlalchemy import Dialect, and_, exists, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -21,6 +21,7 @@ from storage.repositories.commit_order import (
     commit_ordering,
     horizon,
 )
+from storage.repositories.late_items import Cutoffs, count_late_by_group
 
 WAITING_STATES = ("pending", "escalated", "adjudication")
 Rows = list[tuple[Any, ...]]
@@ -60,30 +61,10 @@ def count_waiting_by_group(*, session: Session) -> Rows:
     return _grouped(session, statement, keys)
 
 
-def count_past_sla(
-    *, session: Session, cutoffs: dict[tuple[str, str, str | None], datetime]
-) -> Rows:
-    """(source, task, impact, count) of waiting items received before their group's cutoff."""
-    if not cutoffs:
-        return []
-    late = case(
-        *[
-            (and_(col(Item.source) == source, col(Item.task) == task, _impact_is(impact)),
-             col(Item.received_at) < cutoff)
-            for (source, task, impact), cutoff in cutoffs.items()
-        ],
-        else_=false(),
-    )
-    keys = [col(Item.source), col(Item.task), col(Item.impact)]
-    statement = sa_select(*keys, func.sum(case((late, literal(1)), else_=literal(0)))).where(
-        col(Item.state).in_(WAITING_STATES)
-    )
-    return _grouped(session, statement, keys, GROUP_BY_IMPACT_FIRST)
-
-
-
-def _impact_is(impact: str | None) -> ColumnElement[bool]:
-    return col(Item.impact).is_(None) if impact is None else col(Item.impact) == impact
+def count_past_sla(*, session: Session, cutoffs: Cutoffs) -> Rows:
+    """(source, task, impact, count) of waiting items received before their group's cutoff, for
+    each group in `cutoffs`."""
+    return list(count_late_by_group(session=session, states=WAITING_STATES, cutoffs=cutoffs))
 
 
 # The facts the columnar snapshot is built from, with their Arrow types. Texts are plain strings
@@ -105,7 +86,10 @@ ITEM_FACTS = pa.schema([
 FACT_SCHEMAS = {"decisions": DECISION_FACTS, "items": ITEM_FACTS}
 
 
-def _fact_statement(kind: str, after: CommitCursor, limit: int, dialect: Dialect) -> Any:
+def _fact_statement(
+    kind: str, after: CommitCursor, limit: int, dialect: Dialect, position: Any = None
+) -> Any:
+    """The facts after `after` (for decisions, `position` may replace the cursor's condition)."""
     postgres = dialect.name == "postgresql"
 
     def utc(column: Any) -> Any:
@@ -124,7 +108,8 @@ def _fact_statement(kind: str, after: CommitCursor, limit: int, dialect: Dialect
             .join(Item, col(Item.id) == col(Decision.item_id))
             # Decisions in commit order (`storage.repositories.commit_order`): appending only
             # what follows the cursor then never misses one that committed late.
-            .where(after_cursor(col(Decision.txid), col(Decision.id), after),
+            .where(after_cursor(col(Decision.txid), col(Decision.id), after) if position is None
+                   else position,
                    below_horizon(dialect, col(Decision.txid)), col(Decision.reviewer).is_not(None))
             .order_by(*commit_ordering(col(Decision.txid), col(Decision.id)))
             .limit(limit)
@@ -148,10 +133,25 @@ def read_facts_after(*, session: Session, kind: str, after: CommitCursor, limit:
     """
     schema = FACT_SCHEMAS[kind]
     connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    statement = _fact_statement(kind, after, limit, connection.dialect)
-    if postgres:
-        return _read_postgres_csv(connection, statement, schema)
+    if connection.dialect.name == "postgresql":
+        return _read_postgres_csv(connection, _fact_statement(kind, after, limit, connection.dialect), schema)
+    if kind == "items":
+        return _read_sqlite(connection, _fact_statement(kind, after, limit, connection.dialect), schema)
+    # SQLite seeks a row-value range on (txid, id) by txid alone (id is the rowid), so "after
+    # the cursor" read the index from its start: 0.2 s at 1M decisions to find nothing new.
+    # The same rows as two ranges it seeks exactly, in commit order: the rest of the cursor's
+    # transaction, then later transactions.
+    txid, row_id = col(Decision.txid), col(Decision.id)
+    tables: list[pa.Table] = []
+    for position in (and_(txid == after.txid, row_id > after.id), txid > after.txid):
+        wanted = limit - sum(table.num_rows for table in tables)
+        if wanted > 0:
+            statement = _fact_statement(kind, after, wanted, connection.dialect, position)
+            tables.append(_read_sqlite(connection, statement, schema))
+    return pa.concat_tables(tables)
+
+
+def _read_sqlite(connection: Any, statement: Any, schema: pa.Schema) -> pa.Table:
     compiled = statement.compile(dialect=connection.dialect)
     # The driver's own cursor, not SQLAlchemy rows: no per-value result processing (datetime
     # parsing above all); Arrow parses the time texts column-wise.

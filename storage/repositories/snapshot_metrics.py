@@ -1,10 +1,15 @@
 """The dashboard's aggregations over the columnar snapshot: the same groups the domain expects,
-computed by DuckDB over decisions (`d`) and items (`i`) in memory."""
+counted by DuckDB over decisions (`d`) and items (`i`), file by file (`Snapshot.counts`): each
+query selects `filename` from `{facts}`, the files not counted yet, and the snapshot sums; the
+period's clauses are left out for files that lie wholly inside it."""
 
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from storage.repositories.metrics import MetricsFilter, Rows
 from storage.snapshot import Snapshot, naive_utc
+from storage.snapshot_partials import Period
 
 # A person's decision that counts: an escalation, or the decision that settled its item (the
 # first of two independent reviews does not, nor either of two that disagreed; the agreeing
@@ -36,12 +41,12 @@ def _where(
 
 
 def _grouped(snapshot: Snapshot, keys: str, filters: MetricsFilter, extra: str = "TRUE") -> Rows:
-    where, parameters = _where(filters)
-    return snapshot.query(
-        f"SELECT {keys}, count(*) FROM d WHERE {_HUMAN} AND {extra} AND {where} "
-        "GROUP BY ALL ORDER BY ALL NULLS FIRST",
-        parameters,
-    )
+    def query(since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:
+        where, parameters = _where(replace(filters, since=since, until=until))
+        return (f"SELECT filename, {keys}, count(*) FROM {{facts}} WHERE {_HUMAN} AND {extra} "
+                f"AND {where} GROUP BY ALL", parameters)
+
+    return snapshot.counts("decisions", query, Period("decided_at", filters.since, filters.until))
 
 
 def count_outcomes_by_day(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
@@ -90,24 +95,26 @@ def count_agreement_pairs(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
 
     Two edits with different corrected outputs disagree: the second review's row was written with
     reviews_required 3, and its outcome is told apart as `edited (other output)`.
+
+    A pair counts in the file of its second review. The first one committed before the second
+    was claimed, so it is in that file or an earlier one: a file's pairs never change. The period
+    applies to the first review, which the file's times do not bound: it is never left out.
     """
     where, parameters = _where(filters, "a")
     second = (f"CASE WHEN b.reviews_required = 3 AND b.outcome = a.outcome "
               f"THEN CAST(b.outcome AS VARCHAR) || ' {OTHER_OUTPUT}' ELSE CAST(b.outcome AS VARCHAR) END")
-    return snapshot.query(
-        f"SELECT a.task, a.outcome, {second}, count(*) FROM d a JOIN d b "
-        "ON a.item_id = b.item_id AND a.review_round = 1 AND b.review_round = 2 "
-        f"WHERE a.reviews_required >= 2 AND NOT a.escalated AND a.{_FINAL} AND b.{_FINAL} AND {where} "
-        "GROUP BY ALL ORDER BY ALL",
-        parameters,
-    )
+    sql = (f"SELECT b.filename, a.task, a.outcome, {second}, count(*) FROM d a JOIN {{facts}} b "
+           "ON a.item_id = b.item_id AND a.review_round = 1 AND b.review_round = 2 "
+           f"WHERE a.reviews_required >= 2 AND NOT a.escalated AND a.{_FINAL} AND b.{_FINAL} "
+           f"AND {where} GROUP BY ALL")
+    return snapshot.counts("decisions", lambda _since, _until: (sql, parameters))
 
 
 def count_items_by_confidence_band(snapshot: Snapshot, filters: MetricsFilter) -> Rows:
     """(decile 0-10, count) of items received in the period."""
-    where, parameters = _where(filters, time_column="received_at")
-    return snapshot.query(
-        f"SELECT CAST(floor(confidence * 10) AS INTEGER), count(*) FROM i "
-        f"WHERE confidence IS NOT NULL AND {where} GROUP BY ALL ORDER BY ALL",
-        parameters,
-    )
+    def query(since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:
+        where, parameters = _where(replace(filters, since=since, until=until), time_column="received_at")
+        return ("SELECT filename, CAST(floor(confidence * 10) AS INTEGER), count(*) FROM {facts} "
+                f"WHERE confidence IS NOT NULL AND {where} GROUP BY ALL", parameters)
+
+    return snapshot.counts("items", query, Period("received_at", filters.since, filters.until))

@@ -2,12 +2,13 @@
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item
 from storage.repositories.items import state_is
+from storage.repositories.late_items import Cutoffs, count_late_by_group
 from storage.repositories.metrics import GROUP_BY_IMPACT_FIRST
 
 WAITING_STATES = ("pending", "escalated", "adjudication")
@@ -52,17 +53,8 @@ def count_items_in_state_by_sla_group(
 
 
 def count_items_in_state_received_before(
-    *, session: Session, state: str | tuple[str, ...],
-    cutoffs: dict[tuple[str, str, str | None], datetime],
+    *, session: Session, state: str | tuple[str, ...], cutoffs: Cutoffs,
 ) -> int:
     """How many items in `state` arrived before their (source, task, impact) group's cutoff."""
-    late = [
-        and_(col(Item.source) == source, col(Item.task) == task,
-             col(Item.impact).is_(None) if impact is None else col(Item.impact) == impact,
-             col(Item.received_at) < cutoff)
-        for (source, task, impact), cutoff in cutoffs.items()
-    ]
-    if not late:
-        return 0
-    statement = select(func.count()).where(state_is(state), or_(*late))
-    return int(session.exec(statement).one())
+    states = (state,) if isinstance(state, str) else state
+    return sum(row[3] for row in count_late_by_group(session=session, states=states, cutoffs=cutoffs))
