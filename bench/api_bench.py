@@ -25,6 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.browser_reviewers import group_cpu_seconds  # noqa: E402
 from bench.common import kinds, machine_note, percentile, print_table, run_threads  # noqa: E402
 from tests.browser.server import (  # noqa: E402
     Server,
@@ -127,9 +128,12 @@ def _measure(kind: str, items: int, clients: int, apps: list[str]) -> list[list[
                     server.start()
                     serving.callback(server.stop)
                     servers.append(server)
-                rows.append([kind, app, servers_wanted,
-                             *_drive([servers[n % servers_wanted].url for n in range(clients)],
-                                     tokens, items, f"{kind}/{app}/{clients} clients")])
+                groups = [server.process.pid for server in servers if server.process is not None]
+                cpu_before = sum(group_cpu_seconds(group) for group in groups)
+                row = _drive([servers[n % servers_wanted].url for n in range(clients)],
+                             tokens, items, f"{kind}/{app}/{clients} clients")
+                cpu = sum(group_cpu_seconds(group) for group in groups) - cpu_before
+                rows.append([kind, app, servers_wanted, *row, cpu / items * 1000])
     # The workbench's cycles/s as a share of the bare app's, in the last column.
     ratio = rows[0][5] / rows[1][5] if len(rows) == 2 else ""  # type: ignore[operator]
     return [rows[0] + [ratio], *(row + [""] for row in rows[1:])]
@@ -170,7 +174,7 @@ def main() -> None:
     rows = [row for kind in kinds(args.skip_postgres) for clients in args.clients.split(",")
             for row in _measure(kind, args.items, int(clients), apps)]
     print_table(["database", "app", "servers", "clients", "items", "cycles/s", "claim p50 ms",
-                 "claim p95 ms", "decide p50 ms", "decide p95 ms", "× bare"], rows)
+                 "claim p95 ms", "decide p50 ms", "decide p95 ms", "server CPU ms/cycle", "× bare"], rows)
     print(f"load average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
