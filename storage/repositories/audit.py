@@ -99,18 +99,18 @@ def get_chain_head(*, session: Session) -> AuditEntry | None:
     return session.exec(statement).first()
 
 
+_LINK = (
+    update(_ENTRIES).where(_ENTRIES.c.id == bindparam("entry_id"), _ENTRIES.c.seq.is_(None))
+    .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), entry_hash=bindparam("new_hash"))
+)
+
+
 def link_entries(*, session: Session, links: Sequence[tuple[int, int, str, str]]) -> None:
-    """Fill in (id, seq, prev_hash, entry_hash) of unchained entries, in one executemany."""
-    table = table_of(AuditEntry)
-    statement = (
-        update(table).where(table.c.id == bindparam("entry_id"), table.c.seq.is_(None))
-        .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"),
-                entry_hash=bindparam("new_hash"))
-    )
-    session.connection().execute(statement, [
-        {"entry_id": entry_id, "new_seq": seq, "new_prev": prev, "new_hash": digest}
-        for entry_id, seq, prev, digest in links
-    ])
+    """Fill in (id, seq, prev_hash, entry_hash) of unchained entries, in one statement."""
+    rows = [{"entry_id": entry_id, "new_seq": seq, "new_prev": prev, "new_hash": digest}
+            for entry_id, seq, prev, digest in links]
+    # One entry, the usual case, as a plain execute: an executemany costs more to set up.
+    session.connection().execute(_LINK, rows[0] if len(rows) == 1 else rows)
 
 
 def count_unchained_entries(*, session: Session) -> int:
