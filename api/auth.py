@@ -8,7 +8,7 @@ from api.errors import ApiError, ScopeRefused
 from api.refusal_count import count_anonymous_refusal
 from review.actors import Actor
 from review.token_cache import TokenCache
-from review.tokens import Scope, TokenLookup, TokenRevoked, authenticate_token
+from review.tokens import Scope, TokenLookup, TokenRevoked, authenticate_token, cached_token
 
 # This process's token lookups: revocation reaches it within token_cache.CACHE_SECONDS.
 _TOKENS: TokenCache[TokenLookup] = TokenCache()
@@ -21,10 +21,13 @@ async def authenticate(request: Request, allowed: frozenset[Scope]) -> Actor:
     if kind.lower() != "bearer" or not value.strip():
         count_anonymous_refusal(401, "no token")
         raise ApiError(401, "missing bearer token: send `Authorization: Bearer TOKEN`")
-    try:
-        found = await run_in_threadpool(authenticate_token, shared_engine(), value.strip(), _TOKENS)
-    except TokenRevoked:
-        raise ApiError(401, "unknown or revoked token") from None  # audited by the domain
+    # A token looked up in the last few seconds needs no worker thread (nor the database).
+    found = cached_token(value.strip(), _TOKENS)
+    if found is None:
+        try:
+            found = await run_in_threadpool(authenticate_token, shared_engine(), value.strip(), _TOKENS)
+        except TokenRevoked:
+            raise ApiError(401, "unknown or revoked token") from None  # audited by the domain
     if found is None:
         count_anonymous_refusal(401, "unknown token")
         raise ApiError(401, "unknown or revoked token")

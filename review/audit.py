@@ -18,15 +18,21 @@ from review.audit_chain import (  # noqa: F401 - GENESIS_HASH, UNKEYED, entry_ha
     KEYED,
     UNKEYED,
     entry_hash,
-    link_before_insert,
     link_waiting_entries,
+    link_with_chain_taken,
+    next_link,
 )
 from review.audit_key import AuditKeyMissing, audit_files, create_audit_key, read_audit_key
 from review.clock import utcnow
 from review.permissions import Permission, require
 from storage.engine import reading, writing
 from storage.models import AuditEntry
-from storage.repositories.audit import count_unchained_entries, has_audit_entries, list_audit_entries
+from storage.repositories.audit import (
+    count_unchained_entries,
+    has_audit_entries,
+    insert_audit_entry,
+    list_audit_entries,
+)
 
 log = logging.getLogger("workbench.audit")
 MAX_SUBJECT_LENGTH = 300
@@ -92,25 +98,21 @@ def forget_cached_keys() -> None:
 def append_audit(
     session: Session, actor: Actor, action: AuditAction, subject: str,
     details: dict[str, Any] | None = None, now: datetime | None = None,
-) -> AuditEntry:
+) -> None:
     """Append an entry in the caller's transaction (the caller commits), unchained; then link it
     and any others waiting if no other transaction is linking (never waits for one). SQLite
     serialises writers, so there the entry is linked as it is inserted."""
     # Without the key nothing may be added: an entry that can never be chained is worse than none.
     key = append_key(session)
-    entry = AuditEntry(
-        at=now or utcnow(), actor=actor.identity, action=action.value,
-        subject=subject[:MAX_SUBJECT_LENGTH], details=details, scheme=KEYED,
-    )
+    # A plain insert, no ORM object: every claim and every decision appends one.
+    values = {"at": now or utcnow(), "actor": actor.identity, "action": action.value,
+              "subject": subject[:MAX_SUBJECT_LENGTH], "details": details, "scheme": KEYED}
     if session.get_bind().dialect.name == "sqlite":
-        link_before_insert(session, key, entry)
-        session.add(entry)
-        session.flush()
-        return entry
-    session.add(entry)
-    session.flush()
-    link_waiting_entries(session, key, wait=False)
-    return entry
+        insert_audit_entry(session=session, values={**values, **next_link(session, key, values)})
+        return
+    # The insert tries for the chain too (PostgreSQL); whoever holds it links everyone's entries.
+    if insert_audit_entry(session=session, values=values, try_chain=True):
+        link_with_chain_taken(session, key)
 
 
 def chain_audit(engine: Engine) -> int:

@@ -15,8 +15,14 @@ from typing import Any
 from sqlmodel import Session
 
 from review.clock import isoformat_utc
-from storage.models import AuditEntry
-from storage.repositories.audit import get_chain_head, link_entries, list_unchained_entries, take_chain
+from storage.repositories.audit import (
+    EntryRow,
+    get_chain_head_row,
+    get_head_and_waiting_rows,
+    link_entries,
+    list_unchained_rows,
+    take_chain,
+)
 
 GENESIS_HASH = "0" * 64
 # How many entries one statement links; a linker goes on until none waits.
@@ -48,14 +54,18 @@ def link_waiting_entries(session: Session, key: bytes, *, wait: bool) -> int:
     `wait`); how many were linked. The chain stays this transaction's until it ends."""
     if not take_chain(session=session, wait=wait):
         return 0
-    head = get_chain_head(session=session)
+    return link_with_chain_taken(session, key)
+
+
+def link_with_chain_taken(session: Session, key: bytes) -> int:
+    """`link_waiting_entries` for a transaction that took the chain in an earlier statement."""
+    head, waiting = get_head_and_waiting_rows(session=session, limit=LINK_BATCH)
     seq, prev = (head.seq, head.entry_hash) if head is not None else (0, GENESIS_HASH)
     assert seq is not None and prev is not None
     linked = 0
-    while waiting := list_unchained_entries(session=session, limit=LINK_BATCH):
+    while waiting:
         links = []
         for entry in waiting:
-            assert entry.id is not None
             seq += 1
             digest = entry_hash(key, seq, entry.at, entry.actor, entry.action, entry.subject,
                                 entry.details, prev)
@@ -65,16 +75,18 @@ def link_waiting_entries(session: Session, key: bytes, *, wait: bool) -> int:
         linked += len(links)
         if len(waiting) < LINK_BATCH:
             break
+        waiting = list_unchained_rows(session=session, limit=LINK_BATCH)
     return linked
 
 
-def link_before_insert(session: Session, key: bytes, entry: AuditEntry) -> None:
-    """Give a new entry the next position now, before it is inserted: for SQLite, whose write
-    transactions (BEGIN IMMEDIATE) already hold the whole database, so the head cannot move
-    before commit. Saves linking it afterwards with a second write."""
-    head = get_chain_head(session=session)
+def next_link(session: Session, key: bytes, values: dict[str, Any]) -> dict[str, Any]:
+    """The chain columns (seq, prev_hash, entry_hash) of a new entry (`values` by column), given
+    the next position now, before it is inserted: for SQLite, whose write transactions (BEGIN
+    IMMEDIATE) already hold the whole database, so the head cannot move before commit. Saves
+    linking it afterwards with a second write."""
+    head: EntryRow | None = get_chain_head_row(session=session)
     seq, prev = (head.seq, head.entry_hash) if head is not None else (0, GENESIS_HASH)
     assert seq is not None and prev is not None
-    entry.seq, entry.prev_hash = seq + 1, prev
-    entry.entry_hash = entry_hash(key, seq + 1, entry.at, entry.actor, entry.action, entry.subject,
-                                  entry.details, prev)
+    digest = entry_hash(key, seq + 1, values["at"], values["actor"], values["action"],
+                        values["subject"], values["details"], prev)
+    return {"seq": seq + 1, "prev_hash": prev, "entry_hash": digest}

@@ -62,8 +62,12 @@ def decide(
             raise NotFound(f"item {request.item_id} does not exist")
         ensure_lease(item, actor, request.lease_id, now)
         _check_may_decide(actor, item, request.action)
-        policy = get_effective_policy(session=session, source=item.source, task=item.task)
-        _check_request(request, item, policy.reason_codes)
+        # The policy only matters for its reason codes: a plain approval never reads it.
+        reason_codes = (
+            get_effective_policy(session=session, source=item.source, task=item.task).reason_codes
+            if needs_reason_code_check(request) else []
+        )
+        _check_request(request, item, reason_codes)
         decision = _decision_row(actor, item, request, now)
         decision.review_round = review_round_of(item)
         adjudicate = _disagrees_with_first_review(session, item, decision)
@@ -116,14 +120,19 @@ def request_problems(request: DecisionRequest, reason_codes: list[str], ai_outpu
     """Everything wrong with a decision request, by field (`reason_code`, `rationale`, `output`),
     so a form can show every problem at once; `decide` refuses the first."""
     problems: dict[str, str] = {}
-    # Approve needs no reason or rationale, but one it is given is stored, so it is checked too.
-    if request.reason_code or request.action is not Action.APPROVE:
+    if needs_reason_code_check(request):
         _collect(problems, "reason_code", _check_reason_code, request, reason_codes)
     if (request.rationale or "").strip() or request.action is not Action.APPROVE:
         _collect(problems, "rationale", _check_rationale, request)
     if request.action is Action.EDIT:
         _collect(problems, "output", _check_output, request, ai_output)
     return problems
+
+
+def needs_reason_code_check(request: DecisionRequest) -> bool:
+    """Whether the request's reason code is checked against the policy's: approve needs no reason,
+    but one it is given is stored, so it is checked too."""
+    return bool(request.reason_code) or request.action is not Action.APPROVE
 
 
 def _collect(problems: dict[str, str], field: str, check: Any, *args: Any) -> None:

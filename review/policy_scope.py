@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from storage.models import Policy
-from storage.repositories.policies import DEFAULT_SCOPE, get_latest_policy
+from storage.repositories.policies import DEFAULT_SCOPE, get_latest_policies
 
 Scope = tuple[str, str]
 
@@ -49,9 +49,9 @@ def effective(governing: Governing) -> Policy:
 
 
 def get_governing_policy(*, session: Session, source: str, task: str) -> Governing:
-    """The governing policy of (source, task), read from the database."""
-    levels = [get_latest_policy(session=session, source=s, task=t) for s, t in lookup_order(source, task)]
-    return resolve([level for level in levels if level is not None])
+    """The governing policy of (source, task), read from the database (one query for every level)."""
+    scopes = lookup_order(source, task)
+    return governing_in(get_latest_policies(session=session, scopes=scopes), source, task)
 
 
 def get_effective_policy(*, session: Session, source: str, task: str) -> Policy:

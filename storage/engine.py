@@ -1,6 +1,7 @@
 """Engine creation and the two kinds of transaction the domain asks for: reading and writing."""
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +13,9 @@ from sqlmodel import Session
 DEFAULT_DATABASE_URL = "sqlite:///workbench.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "workbench_write"
+# SQLite writers of one process take turns on this lock (per database file) before BEGIN IMMEDIATE.
+_SQLITE_WRITERS: dict[str, threading.RLock] = {}
+_SQLITE_WRITERS_LOCK = threading.Lock()
 
 
 def database_url_from_env() -> str:
@@ -71,5 +75,27 @@ def reading(engine: Engine) -> Iterator[Session]:
 def writing(engine: Engine) -> Iterator[Session]:
     """A session for one use case's writes; the caller commits once, an exception rolls back."""
     bind = engine.execution_options(**{_WRITE_OPTION: True})
-    with Session(bind, expire_on_commit=False) as session:
+    with _sqlite_writer_turn(engine), Session(bind, expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def _sqlite_writer_turn(engine: Engine) -> Iterator[None]:
+    """On SQLite, wait for this process's other writers of the same file before writing.
+
+    SQLite admits one writer at a time anyway; a writer that finds the database busy sleeps and
+    retries (up to 100 ms a try), so a lock just released can stay unused while every waiter
+    sleeps, and one request's wait grows with the number of writers. Taking turns on a lock in the
+    process hands the database over at once. Re-entrant, and bounded by the busy timeout: past it,
+    the writer goes on to SQLite's own waiting as before (other processes still meet there)."""
+    if not is_sqlite(engine):
+        yield
+        return
+    with _SQLITE_WRITERS_LOCK:
+        lock = _SQLITE_WRITERS.setdefault(str(engine.url), threading.RLock())
+    got = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        yield
+    finally:
+        if got:
+            lock.release()

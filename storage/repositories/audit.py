@@ -4,7 +4,19 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Text, bindparam, cast, text, update
+from sqlalchemy import (
+    Integer,
+    Row,
+    String,
+    Text,
+    bindparam,
+    cast,
+    insert,
+    literal_column,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -28,6 +40,58 @@ def take_chain(*, session: Session, wait: bool) -> bool:
     return wait or bool(got)
 
 
+_ENTRIES = table_of(AuditEntry)
+# A row of `_LINK_COLUMNS`.
+EntryRow = Row[*tuple[Any, ...]]
+# An entry as a plain row, with what its hash covers (Core: the chain is linked on every action).
+_LINK_COLUMNS = (_ENTRIES.c.id, _ENTRIES.c.seq, _ENTRIES.c.at, _ENTRIES.c.actor, _ENTRIES.c.action,
+                 _ENTRIES.c.subject, _ENTRIES.c.details, _ENTRIES.c.entry_hash)
+_INSERT = insert(_ENTRIES)
+# PostgreSQL: the insert also tries for the chain, saving a round trip per action.
+_INSERT_TRYING_CHAIN = insert(_ENTRIES).returning(
+    _ENTRIES.c.id, func.pg_try_advisory_xact_lock(literal_column(str(_CHAIN_LOCK)))
+)
+_HEAD = sa_select(*_LINK_COLUMNS).where(_ENTRIES.c.seq.is_not(None)).order_by(_ENTRIES.c.seq.desc()).limit(1)
+
+
+# Built once (a linker runs in every action's transaction); `limit` is a bound parameter.
+_WAITING = (sa_select(*_LINK_COLUMNS).where(_ENTRIES.c.seq.is_(None)).order_by(_ENTRIES.c.id)
+            .limit(bindparam("limit", type_=Integer)))
+_HEAD_AND_WAITING = union_all(sa_select(_HEAD.subquery()), sa_select(_WAITING.subquery()))
+
+
+def insert_audit_entry(*, session: Session, values: dict[str, Any], try_chain: bool = False) -> bool:
+    """Insert one entry (`values` by column) in the session's transaction, in one statement.
+
+    With `try_chain` (PostgreSQL), the same statement tries for the chain lock without waiting, as
+    `take_chain` does: whether this transaction got the chain. Without it, True."""
+    connection = session.connection()
+    if not try_chain:
+        connection.execute(_INSERT, values)
+        return True
+    return bool(connection.execute(_INSERT_TRYING_CHAIN, values).one()[1])
+
+
+def get_chain_head_row(*, session: Session) -> EntryRow | None:
+    """The newest chained entry as a plain row (`_LINK_COLUMNS`)."""
+    return session.connection().execute(_HEAD).first()
+
+
+def get_head_and_waiting_rows(*, session: Session, limit: int) -> tuple[EntryRow | None, list[EntryRow]]:
+    """The chain's head and up to `limit` unchained entries (oldest first), as plain rows, in one
+    query. Read only once the chain is this transaction's, in a later statement than the one that
+    took it: a statement's snapshot is taken when it starts."""
+    rows = list(session.connection().execute(_HEAD_AND_WAITING, {"limit": limit}))
+    heads = [row for row in rows if row.seq is not None]
+    return (heads[0] if heads else None), sorted((row for row in rows if row.seq is None),
+                                                 key=lambda row: row.id)
+
+
+def list_unchained_rows(*, session: Session, limit: int) -> list[EntryRow]:
+    """Up to `limit` entries not linked into the chain yet, oldest first, as plain rows."""
+    return list(session.connection().execute(_WAITING, {"limit": limit}))
+
+
 def get_chain_head(*, session: Session) -> AuditEntry | None:
     """The newest chained entry."""
     statement = (select(AuditEntry).where(col(AuditEntry.seq).is_not(None))
@@ -35,25 +99,18 @@ def get_chain_head(*, session: Session) -> AuditEntry | None:
     return session.exec(statement).first()
 
 
-def list_unchained_entries(*, session: Session, limit: int) -> list[AuditEntry]:
-    """Up to `limit` entries not linked into the chain yet, oldest first."""
-    statement = (select(AuditEntry).where(col(AuditEntry.seq).is_(None))
-                 .order_by(col(AuditEntry.id)).limit(limit))
-    return list(session.exec(statement))
+_LINK = (
+    update(_ENTRIES).where(_ENTRIES.c.id == bindparam("entry_id"), _ENTRIES.c.seq.is_(None))
+    .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), entry_hash=bindparam("new_hash"))
+)
 
 
 def link_entries(*, session: Session, links: Sequence[tuple[int, int, str, str]]) -> None:
-    """Fill in (id, seq, prev_hash, entry_hash) of unchained entries, in one executemany."""
-    table = table_of(AuditEntry)
-    statement = (
-        update(table).where(table.c.id == bindparam("entry_id"), table.c.seq.is_(None))
-        .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"),
-                entry_hash=bindparam("new_hash"))
-    )
-    session.connection().execute(statement, [
-        {"entry_id": entry_id, "new_seq": seq, "new_prev": prev, "new_hash": digest}
-        for entry_id, seq, prev, digest in links
-    ])
+    """Fill in (id, seq, prev_hash, entry_hash) of unchained entries, in one statement."""
+    rows = [{"entry_id": entry_id, "new_seq": seq, "new_prev": prev, "new_hash": digest}
+            for entry_id, seq, prev, digest in links]
+    # One entry, the usual case, as a plain execute: an executemany costs more to set up.
+    session.connection().execute(_LINK, rows[0] if len(rows) == 1 else rows)
 
 
 def count_unchained_entries(*, session: Session) -> int:

@@ -2,10 +2,12 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, exists, func, or_
+from sqlalchemy import BindParameter, ColumnElement, Engine, bindparam, exists, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.failures import is_disk_full
 from storage.models import MAX_ROW_ID, Item, ItemSkip, table_of
@@ -37,12 +39,16 @@ def insert_new_items(
     return {(row.source, row.external_id): row.id for row in stored}
 
 
+# The claim path's statements are built once, with bound parameters: building one costs more
+# Python time than running it (every claim and every decision reads an item).
+_ITEM_FOR_UPDATE = select(Item).where(col(Item.id) == bindparam("item_id")).with_for_update()
+
+
 def get_item_for_update(*, session: Session, item_id: int) -> Item | None:
     """The item, row-locked on PostgreSQL until the transaction ends (SQLite holds the write lock)."""
     if not 1 <= item_id <= MAX_ROW_ID:
         return None
-    statement = select(Item).where(Item.id == item_id).with_for_update()
-    return session.exec(statement).first()
+    return session.exec(_ITEM_FOR_UPDATE, params={"item_id": item_id}).first()
 
 
 def get_item_by_external_id(*, session: Session, source: str, external_id: str) -> Item | None:
@@ -60,10 +66,15 @@ def get_held_item(
     *, session: Session, holder: str, state: str | tuple[str, ...], now: datetime
 ) -> Item | None:
     """The item in `state` (or any of them) that `holder` has a live lease on, if any."""
-    statement = select(Item).where(
-        state_is(state), Item.lease_holder == holder, col(Item.lease_expires_at) > now
-    )
-    return session.exec(statement.limit(1)).first()
+    return session.exec(_held_item_statement(state), params={"holder": holder, "now": now}).first()
+
+
+@lru_cache(maxsize=16)
+def _held_item_statement(state: str | tuple[str, ...]) -> SelectOfScalar[Item]:
+    return select(Item).where(
+        state_is(state), col(Item.lease_holder) == bindparam("holder"),
+        col(Item.lease_expires_at) > bindparam("now"),
+    ).limit(1)
 
 
 def get_next_claimable_item(
@@ -74,28 +85,41 @@ def get_next_claimable_item(
     """The next free item in `state` (or any of them): highest priority, then oldest; locked rows
     are skipped,
     and so are items `exclude_skipped_by` gave back less than their skip period ago."""
+    statement = _claimable_statement(state, exclude_escalated_by is not None,
+                                     exclude_first_reviewer is not None, exclude_skipped_by is not None)
+    params = {"now": now, "escalated_by": exclude_escalated_by,
+              "first_reviewer": exclude_first_reviewer, "skipped_by": exclude_skipped_by}
+    return session.exec(statement, params=params).first()
+
+
+@lru_cache(maxsize=64)
+def _claimable_statement(
+    state: str | tuple[str, ...], escalated_by: bool, first_reviewer: bool, skipped_by: bool
+) -> SelectOfScalar[Item]:
+    """The claim query for one state and set of exclusions (:now, :escalated_by, :first_reviewer,
+    :skipped_by)."""
+    now: BindParameter[Any] = bindparam("now")
     statement = select(Item).where(
         state_is(state),
         or_(col(Item.lease_expires_at).is_(None), col(Item.lease_expires_at) <= now),
     )
-    if exclude_escalated_by is not None:
-        statement = statement.where(col(Item.escalated_by) != exclude_escalated_by)
-    if exclude_first_reviewer is not None:
+    if escalated_by:
+        statement = statement.where(col(Item.escalated_by) != bindparam("escalated_by"))
+    if first_reviewer:
         statement = statement.where(
-            or_(col(Item.first_reviewer).is_(None), col(Item.first_reviewer) != exclude_first_reviewer)
+            or_(col(Item.first_reviewer).is_(None), col(Item.first_reviewer) != bindparam("first_reviewer"))
         )
-    if exclude_skipped_by is not None:
+    if skipped_by:
         skipped = exists().where(
-            col(ItemSkip.item_id) == col(Item.id), col(ItemSkip.reviewer) == exclude_skipped_by,
+            col(ItemSkip.item_id) == col(Item.id), col(ItemSkip.reviewer) == bindparam("skipped_by"),
             col(ItemSkip.until) > now,
         )
         statement = statement.where(~skipped)
-    statement = (
+    return (
         statement.order_by(col(Item.priority).desc(), col(Item.received_at), col(Item.id))
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    return session.exec(statement).first()
 
 
 def count_items(*, session: Session) -> int:
