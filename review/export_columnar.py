@@ -29,19 +29,38 @@ EXPORT_SCHEMA = pa.schema([RAW_SCHEMA.field(name) for name in EXPORT_COLUMNS])
 # out in full ("0.00001") and Python as "1e-05": such values are decoded and encoded again.
 _NOT_AS_EXPORTED = r"\\u|0\.0000"
 # A superset of what `review.redaction` masks, in RE2 (no look-around): an at sign; 13 digits
-# grouped like a card; a phone number's shape (with `\s` as Python reads it, and JSON's escapes
-# of blanks, in the JSON columns' text); 11 digits or an exponent (a JSON number that may be one);
-# any other `\u` escape. Cells that match are redacted one by one; the rest hold nothing to mask.
+# grouped like a card; a phone number's shape with the 8 digits it needs at least (with `\s` as
+# Python reads it, and JSON's escapes of blanks, in the JSON columns' text); 11 digits or an
+# exponent (a JSON number that may be one); any other `\u` escape; any decimal digit but 0-9
+# (Python's `\d` reads every script's digits; spelling out `\p{Nd}` in each pattern would make
+# RE2's compiling, once per column of each batch, ten times slower). Cells that match are
+# redacted one by one; the rest hold nothing to mask.
 # A quoted ISO date ("2026-10-28", every invoice's due date) looks like a phone number's groups
 # but is never one, so it is blanked before the search.
-_DIGIT = r"\p{Nd}"
+_DIGIT = "[0-9]"
 _BLANK = r"(?:[\s\p{Z}\x{85}\x{0b}\x{1c}-\x{1f}]|\\[nrtf])"
+
+
+def _grouped_phone() -> str:
+    """Groups of 2 to 5 digits as a national phone number has them (3 to 5 groups) that hold 8
+    digits or more: any 4 groups, or 3 with one of 4 digits or more or two of 3 or more. Invoice
+    lines ("74.68\\n10") have such groups but fewer digits, which the row-by-row rule keeps."""
+    separator = rf"\)?(?:[.-]|{_BLANK})"  # `)` after any group, not only the first: a superset
+
+    def chain(*least: int) -> str:
+        return separator.join(f"{_DIGIT}{{{count},5}}" for count in least)
+
+    return "|".join([chain(2, 2, 2, 2), chain(4, 2, 2), chain(2, 4, 2), chain(2, 2, 4),
+                     chain(3, 3, 2), chain(3, 2, 3), chain(2, 3, 3)])
+
+
 _MAY_HOLD_PERSONAL_DATA = "|".join([
     r"[@\x{ff20}\x{fe6b}]",
     rf"{_DIGIT}(?:[ ./-]?{_DIGIT}){{12}}",
     rf"\+{_DIGIT}(?:(?:[().-]|{_BLANK}){{0,2}}{_DIGIT}){{7}}",
-    rf"{_DIGIT}{{2,5}}\)?(?:(?:[.-]|{_BLANK}){_DIGIT}{{2,5}}){{2}}",
+    _grouped_phone(),
     rf"{_DIGIT}{{11}}|{_DIGIT}[eE]\+{_DIGIT}|\\u",
+    r"[^\P{Nd}0-9]",
 ])
 _QUOTED_DATE = r'"[0-9]{4}-[0-9]{2}-[0-9]{2}"'
 
@@ -91,7 +110,8 @@ def redacted(columns: dict[str, pa.Array]) -> dict[str, pa.Array]:
     `review.export.redacted_row` masks one row; reviewers become pseudonyms."""
     masked = dict(columns)
     for name, values in columns.items():
-        if name in UNREDACTED_COLUMNS or not pa.types.is_string(values.type):
+        # Reviewers are replaced by pseudonyms of the names as stored: nothing to mask first.
+        if name in UNREDACTED_COLUMNS or name == "reviewer" or not pa.types.is_string(values.type):
             continue
         mask: Callable[[str], str] = _redacted_json if name in JSON_COLUMNS else redact_text
         masked[name] = changed_where(values, may_hold_personal_data(values), mask)

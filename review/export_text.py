@@ -19,15 +19,13 @@ import pyarrow.compute as pc
 from review.arrow_cells import changed_where
 from review.export import EXPORT_COLUMNS, JSON_COLUMNS
 from review.formula import neutralise_formula
+from review.json_compact import compact_json
 
 _NULL = pa.scalar(None, pa.string())
 # A first character that can neither start a formula, nor be blank, nor change under NFKC:
 # printable ASCII but `'`, `+`, `-`, `=` and `@`. Every other cell (rare) is checked in Python.
 _SAFE_START = r"^[!-&(-*,.-<>?A-~]"
 _CSV_QUOTED = r'[,"\r\n]'
-# JSON text as `json.dumps` writes it (", " and ": " between values) made compact: strings are
-# matched whole and kept, so only separators outside them lose their space.
-_JSON_TOKEN = r'("(?:[^"\\]|\\.)*")|(,) |(:) '
 _JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 _OTHER_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
@@ -51,7 +49,7 @@ def jsonl_lines(batch: pa.RecordBatch) -> pa.Buffer:
     for number, name in enumerate(EXPORT_COLUMNS):
         pieces.append(("{" if number == 0 else ",") + json.dumps(name) + ":")
         values = batch.column(name)
-        pieces.append(_compact_json(values) if name in JSON_COLUMNS else _json_value(values))
+        pieces.append(compact_json(values) if name in JSON_COLUMNS else _json_value(values))
     return _lines(pc.binary_join_element_wise(*pieces, ""), "}\n")
 
 
@@ -112,14 +110,13 @@ def _json_text(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _compact_json(text: pa.Array) -> pa.Array:
-    return pc.fill_null(pc.replace_substring_regex(text, _JSON_TOKEN, r"\1\2\3"), "null")
-
-
 def iso_text(times: pa.Array) -> pa.Array:
     """UTC timestamps as `datetime.isoformat()` writes them ("…T11:46:02.708815+00:00"; no
     fraction when it is zero)."""
-    text = pc.strftime(times, "%Y-%m-%dT%H:%M:%S")
+    # Arrow's cast writes "2026-10-03 11:46:02.708815" (always six digits), ten times faster
+    # than `strftime`.
+    text = pc.replace_substring(times.cast(pa.timestamp("us")).cast(pa.string()), " ", "T",
+                                max_replacements=1)
     return pc.binary_join_element_wise(
         pc.replace_substring_regex(text, r"\.000000$", ""), "+00:00", ""
     )
