@@ -18,3 +18,12 @@ def changed_where(
     originals = (target if source is None else source).filter(where).to_pylist()
     changed = pa.array([change(value) for value in originals], type=target.type)
     return pc.replace_with_mask(target, where, changed)
+
+
+def per_distinct(values: pa.Array, function: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """`function(values)` (element-wise), run on each distinct value once when the values repeat
+    (sources, tasks, reviewers: a few names in thousands of rows), and then spread out."""
+    encoded = pc.dictionary_encode(values, null_encoding="encode")
+    if 2 * len(encoded.dictionary) > len(values):
+        return function(values)
+    return function(encoded.dictionary).take(encoded.indices)

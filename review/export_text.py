@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from review.arrow_cells import changed_where
+from review.arrow_cells import changed_where, per_distinct
 from review.export import EXPORT_COLUMNS, JSON_COLUMNS
 from review.formula import neutralise_formula
 from review.json_compact import compact_json
@@ -40,7 +40,8 @@ def csv_header() -> bytes:
 def csv_lines(batch: pa.RecordBatch) -> pa.Buffer:
     """The batch's CSV lines, formula-safe: the bytes of its rows in the file."""
     cells = [_csv_cell(batch.column(name)) for name in EXPORT_COLUMNS]
-    return _lines(pc.binary_join_element_wise(*cells, ","), "\r\n")
+    cells[-1] = pc.binary_join_element_wise(cells[-1], "\r\n", "")  # the line end, no new copy
+    return _data(pc.binary_join_element_wise(*cells, ","))
 
 
 def jsonl_lines(batch: pa.RecordBatch) -> pa.Buffer:
@@ -50,11 +51,11 @@ def jsonl_lines(batch: pa.RecordBatch) -> pa.Buffer:
         pieces.append(("{" if number == 0 else ",") + json.dumps(name) + ":")
         values = batch.column(name)
         pieces.append(compact_json(values) if name in JSON_COLUMNS else _json_value(values))
-    return _lines(pc.binary_join_element_wise(*pieces, ""), "}\n")
+    return _data(pc.binary_join_element_wise(*pieces, "}\n", ""))
 
 
-def _lines(rows: pa.Array, end: str) -> pa.Buffer:
-    lines = pc.binary_join_element_wise(rows, end, "")
+def _data(lines: pa.Array) -> pa.Buffer:
+    """The bytes of all the strings of `lines`, end to end."""
     _, offsets, data = lines.buffers()
     bounds = np.frombuffer(offsets, dtype=np.int32)
     return data[bounds[lines.offset]:bounds[lines.offset + len(lines)]]
@@ -69,7 +70,8 @@ def _csv_cell(values: pa.Array) -> pa.Array:
     elif pa.types.is_integer(kind):
         text = values.cast(pa.string())
     else:
-        text = _quoted_csv(_formula_safe(iso_text(values) if pa.types.is_timestamp(kind) else values))
+        text = (_quoted_csv(_formula_safe(iso_text(values))) if pa.types.is_timestamp(kind)
+                else per_distinct(values, lambda strings: _quoted_csv(_formula_safe(strings))))
     return pc.fill_null(text, "")
 
 
@@ -93,7 +95,8 @@ def _json_value(values: pa.Array) -> pa.Array:
     elif pa.types.is_integer(kind):
         text = values.cast(pa.string())
     else:
-        text = _json_string(iso_text(values) if pa.types.is_timestamp(kind) else values)
+        text = (_json_string(iso_text(values)) if pa.types.is_timestamp(kind)
+                else per_distinct(values, _json_string))
     return pc.fill_null(text, "null")
 
 

@@ -46,13 +46,15 @@ def _separator_spaces(data: np.ndarray) -> np.ndarray:
 
 def _unescaped_quotes(data: np.ndarray) -> np.ndarray:
     quotes = np.flatnonzero(data == _QUOTE)
-    backslashes = np.flatnonzero(data == _BACKSLASH)
-    if len(backslashes) == 0 or len(quotes) == 0:
+    # Only a quote right after a backslash may be escaped: it is when the run of backslashes
+    # before it is odd. Such quotes are few, and runs short, so runs are measured step by step.
+    suspects = np.flatnonzero(data[np.maximum(quotes - 1, 0)] == _BACKSLASH)
+    if len(suspects) == 0:
         return quotes
-    # Runs of consecutive backslashes; a quote right after a run of odd length is escaped.
-    breaks = np.flatnonzero(np.diff(backslashes) != 1)
-    run_starts = backslashes[np.concatenate(([0], breaks + 1))]
-    run_ends = backslashes[np.concatenate((breaks, [len(backslashes) - 1]))]
-    run = np.minimum(np.searchsorted(run_ends, quotes - 1), len(run_ends) - 1)
-    escaped = (run_ends[run] == quotes - 1) & ((run_ends[run] - run_starts[run]) % 2 == 0)
-    return quotes[~escaped]
+    run = np.ones(len(suspects), dtype=np.int64)
+    growing = np.ones(len(suspects), dtype=bool)
+    while growing.any():
+        before = quotes[suspects] - run - 1
+        growing &= (before >= 0) & (data[np.maximum(before, 0)] == _BACKSLASH)
+        run += growing
+    return np.delete(quotes, suspects[run % 2 == 1])
