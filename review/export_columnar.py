@@ -7,7 +7,7 @@ pattern cannot settle go through Python one by one (`changed_where`), with the r
 """
 
 import json
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -18,7 +18,6 @@ from review.actors import Actor, pseudonym
 from review.arrow_cells import changed_where
 from review.export import EXPORT_COLUMNS, JSON_COLUMNS, UNREDACTED_COLUMNS
 from review.permissions import Permission, require
-from review.read_ahead import read_ahead
 from review.redaction import redact_text, redact_value
 from storage.repositories.export_arrow import RAW_SCHEMA, last_cursor, stream_export_batches
 from storage.repositories.export_rows import ExportCursor, ExportFilter
@@ -77,18 +76,12 @@ class ExportBatch:
 
 def export_batches(
     engine: Engine, actor: Actor, filters: ExportFilter, redact: bool = False
-) -> Generator[ExportBatch, None, None]:
-    """The rows `review.export.export_rows` yields, oldest first, as shaped batches. Close it
-    when stopping early: that ends the thread reading ahead."""
+) -> Iterator[ExportBatch]:
+    """The rows `review.export.export_rows` yields, oldest first, as shaped batches."""
     require(actor, Permission.EXPORT)
-    # The next batch is read while this one is shaped and written.
-    for raw in read_ahead(_raw_batches(engine, filters)):
-        yield ExportBatch(shaped(raw, redact), last_cursor(raw))
-
-
-def _raw_batches(engine: Engine, filters: ExportFilter) -> Generator[pa.RecordBatch, None, None]:
     with engine.connect() as connection:
-        yield from stream_export_batches(connection=connection, filters=filters)
+        for raw in stream_export_batches(connection=connection, filters=filters):
+            yield ExportBatch(shaped(raw, redact), last_cursor(raw))
 
 
 def shaped(raw: pa.RecordBatch, redact: bool = False) -> pa.RecordBatch:

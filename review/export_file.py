@@ -48,7 +48,6 @@ def export_to_file(
         reason = error.strerror or str(error)
         raise WorkbenchError(f"cannot write {path}: {reason}") from None
     finally:
-        batches.close()  # on failure, stops the reading ahead at once
         partial.unlink(missing_ok=True)
     record_export(engine, actor, filters, file_format.value, result, sha256, redact)
     # Anchored at each export: a data set handed out is a moment someone may later need to prove.
