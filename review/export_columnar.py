@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from review.actors import Actor, pseudonym
 from review.arrow_cells import changed_where
 from review.export import EXPORT_COLUMNS, JSON_COLUMNS, UNREDACTED_COLUMNS
+from review.json_ascii import unescaped_json
 from review.permissions import Permission, require
 from review.redaction import redact_text, redact_value
 from storage.repositories.export_arrow import RAW_SCHEMA, last_cursor, stream_export_batches
@@ -25,9 +26,10 @@ from storage.repositories.export_rows import ExportCursor, ExportFilter
 EXPORT_SCHEMA = pa.schema([RAW_SCHEMA.field(name) for name in EXPORT_COLUMNS])
 # The stored JSON text is `json.dumps(value)` (SQLite) or PostgreSQL's jsonb text, both with
 # Python's separators and key order. They differ from the exported text only by `\u` escapes
-# (SQLite escapes every non-ASCII character) and numbers below 1e-4, which PostgreSQL writes
-# out in full ("0.00001") and Python as "1e-05": such values are decoded and encoded again.
-_NOT_AS_EXPORTED = r"\\u|0\.0000"
+# (SQLite escapes every non-ASCII character: `review.json_ascii` writes them as UTF-8) and numbers
+# below 1e-4, which PostgreSQL writes out in full ("0.00001") and Python as "1e-05": such values
+# are decoded and encoded again.
+_NOT_AS_EXPORTED = r"0\.0000"
 # A superset of what `review.redaction` masks, in RE2 (no look-around): an at sign; 13 digits
 # grouped like a card; a phone number's shape with the 8 digits it needs at least (with `\s` as
 # Python reads it, and JSON's escapes of blanks, in the JSON columns' text); 11 digits or an
@@ -98,7 +100,9 @@ def shaped(raw: pa.RecordBatch, redact: bool = False) -> pa.RecordBatch:
 def exported_json(stored: pa.Array) -> pa.Array:
     """Stored JSON text as `json.dumps(value, ensure_ascii=False)` writes it; JSON null as null."""
     text = pc.if_else(pc.equal(stored, "null"), pa.scalar(None, pa.string()), stored)
-    return changed_where(text, pc.match_substring_regex(text, _NOT_AS_EXPORTED), _reencoded)
+    unescaped, unusual = unescaped_json(text)
+    redo = pc.or_(pc.match_substring_regex(text, _NOT_AS_EXPORTED), pa.array(unusual))
+    return changed_where(unescaped, redo, _reencoded, text)
 
 
 def _reencoded(text: str) -> str:
