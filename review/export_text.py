@@ -17,15 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from review.arrow_cells import changed_where, per_distinct
+from review.csv_text import csv_text
 from review.export import EXPORT_COLUMNS, JSON_COLUMNS
-from review.formula import neutralise_formula
 from review.json_compact import compact_json
 
 _NULL = pa.scalar(None, pa.string())
-# A first character that can neither start a formula, nor be blank, nor change under NFKC:
-# printable ASCII but `'`, `+`, `-`, `=` and `@`. Every other cell (rare) is checked in Python.
-_SAFE_START = r"^[!-&(-*,.-<>?A-~]"
-_CSV_QUOTED = r'[,"\r\n]'
 _JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 _OTHER_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
@@ -70,20 +66,9 @@ def _csv_cell(values: pa.Array) -> pa.Array:
     elif pa.types.is_integer(kind):
         text = values.cast(pa.string())
     else:
-        text = (_quoted_csv(_formula_safe(iso_text(values))) if pa.types.is_timestamp(kind)
-                else per_distinct(values, lambda strings: _quoted_csv(_formula_safe(strings))))
+        # ISO times start with a digit and hold nothing to quote.
+        text = iso_text(values) if pa.types.is_timestamp(kind) else per_distinct(values, csv_text)
     return pc.fill_null(text, "")
-
-
-def _formula_safe(text: pa.Array) -> pa.Array:
-    unsure = pc.invert(pc.or_(pc.match_substring_regex(text, _SAFE_START), pc.equal(text, "")))
-    return changed_where(text, unsure, neutralise_formula)
-
-
-def _quoted_csv(text: pa.Array) -> pa.Array:
-    doubled = pc.replace_substring(text, '"', '""')
-    quoted = pc.binary_join_element_wise('"', doubled, '"', "")
-    return pc.if_else(pc.match_substring_regex(text, _CSV_QUOTED), quoted, text)
 
 
 def _json_value(values: pa.Array) -> pa.Array:
