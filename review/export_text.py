@@ -16,18 +16,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from review.arrow_cells import changed_where
+from review.arrow_cells import changed_where, per_distinct
+from review.csv_text import csv_text
 from review.export import EXPORT_COLUMNS, JSON_COLUMNS
-from review.formula import neutralise_formula
+from review.json_compact import compact_json
 
 _NULL = pa.scalar(None, pa.string())
-# A first character that can neither start a formula, nor be blank, nor change under NFKC:
-# printable ASCII but `'`, `+`, `-`, `=` and `@`. Every other cell (rare) is checked in Python.
-_SAFE_START = r"^[!-&(-*,.-<>?A-~]"
-_CSV_QUOTED = r'[,"\r\n]'
-# JSON text as `json.dumps` writes it (", " and ": " between values) made compact: strings are
-# matched whole and kept, so only separators outside them lose their space.
-_JSON_TOKEN = r'("(?:[^"\\]|\\.)*")|(,) |(:) '
 _JSON_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 _OTHER_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
@@ -42,7 +36,8 @@ def csv_header() -> bytes:
 def csv_lines(batch: pa.RecordBatch) -> pa.Buffer:
     """The batch's CSV lines, formula-safe: the bytes of its rows in the file."""
     cells = [_csv_cell(batch.column(name)) for name in EXPORT_COLUMNS]
-    return _lines(pc.binary_join_element_wise(*cells, ","), "\r\n")
+    cells[-1] = pc.binary_join_element_wise(cells[-1], "\r\n", "")  # the line end, no new copy
+    return _data(pc.binary_join_element_wise(*cells, ","))
 
 
 def jsonl_lines(batch: pa.RecordBatch) -> pa.Buffer:
@@ -51,12 +46,12 @@ def jsonl_lines(batch: pa.RecordBatch) -> pa.Buffer:
     for number, name in enumerate(EXPORT_COLUMNS):
         pieces.append(("{" if number == 0 else ",") + json.dumps(name) + ":")
         values = batch.column(name)
-        pieces.append(_compact_json(values) if name in JSON_COLUMNS else _json_value(values))
-    return _lines(pc.binary_join_element_wise(*pieces, ""), "}\n")
+        pieces.append(compact_json(values) if name in JSON_COLUMNS else _json_value(values))
+    return _data(pc.binary_join_element_wise(*pieces, "}\n", ""))
 
 
-def _lines(rows: pa.Array, end: str) -> pa.Buffer:
-    lines = pc.binary_join_element_wise(rows, end, "")
+def _data(lines: pa.Array) -> pa.Buffer:
+    """The bytes of all the strings of `lines`, end to end."""
     _, offsets, data = lines.buffers()
     bounds = np.frombuffer(offsets, dtype=np.int32)
     return data[bounds[lines.offset]:bounds[lines.offset + len(lines)]]
@@ -71,19 +66,9 @@ def _csv_cell(values: pa.Array) -> pa.Array:
     elif pa.types.is_integer(kind):
         text = values.cast(pa.string())
     else:
-        text = _quoted_csv(_formula_safe(iso_text(values) if pa.types.is_timestamp(kind) else values))
+        # ISO times start with a digit and hold nothing to quote.
+        text = iso_text(values) if pa.types.is_timestamp(kind) else per_distinct(values, csv_text)
     return pc.fill_null(text, "")
-
-
-def _formula_safe(text: pa.Array) -> pa.Array:
-    unsure = pc.invert(pc.or_(pc.match_substring_regex(text, _SAFE_START), pc.equal(text, "")))
-    return changed_where(text, unsure, neutralise_formula)
-
-
-def _quoted_csv(text: pa.Array) -> pa.Array:
-    doubled = pc.replace_substring(text, '"', '""')
-    quoted = pc.binary_join_element_wise('"', doubled, '"', "")
-    return pc.if_else(pc.match_substring_regex(text, _CSV_QUOTED), quoted, text)
 
 
 def _json_value(values: pa.Array) -> pa.Array:
@@ -95,7 +80,9 @@ def _json_value(values: pa.Array) -> pa.Array:
     elif pa.types.is_integer(kind):
         text = values.cast(pa.string())
     else:
-        text = _json_string(iso_text(values) if pa.types.is_timestamp(kind) else values)
+        # ISO times hold nothing to escape.
+        text = (pc.binary_join_element_wise('"', iso_text(values), '"', "")
+                if pa.types.is_timestamp(kind) else per_distinct(values, _json_string))
     return pc.fill_null(text, "null")
 
 
@@ -112,14 +99,13 @@ def _json_text(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _compact_json(text: pa.Array) -> pa.Array:
-    return pc.fill_null(pc.replace_substring_regex(text, _JSON_TOKEN, r"\1\2\3"), "null")
-
-
 def iso_text(times: pa.Array) -> pa.Array:
     """UTC timestamps as `datetime.isoformat()` writes them ("…T11:46:02.708815+00:00"; no
     fraction when it is zero)."""
-    text = pc.strftime(times, "%Y-%m-%dT%H:%M:%S")
+    # Arrow's cast writes "2026-10-03 11:46:02.708815" (always six digits), ten times faster
+    # than `strftime`.
+    text = pc.replace_substring(times.cast(pa.timestamp("us")).cast(pa.string()), " ", "T",
+                                max_replacements=1)
     return pc.binary_join_element_wise(
         pc.replace_substring_regex(text, r"\.000000$", ""), "+00:00", ""
     )
