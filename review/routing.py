@@ -62,3 +62,40 @@ def _route(record: Record, rules: PolicyRules) -> tuple[Route, str]:
     if audit_draw(record.source, record.external_id) < rules.audit_rate:
         return Route.AUDIT, f"audit sample at rate {rules.audit_rate:.1%}"
     return Route.AUTO, f"confidence {record.confidence:g} at or above threshold {rules.threshold:g}"
+
+
+class Router:
+    """`route_record` for many records under one policy's rules. Most records share a decision
+    (and the text of its reason: a reason names the confidence, not the record), so each distinct
+    one is built once and handed out again."""
+
+    # Distinct confidences make distinct reasons: forgetting them all now and then keeps the
+    # memory of a long ingest flat.
+    _MAX_REMEMBERED = 4096
+
+    def __init__(self, rules: PolicyRules) -> None:
+        self.rules = rules
+        self._decisions: dict[tuple[object, ...], RoutingDecision] = {}
+
+    def route(self, record: Record) -> RoutingDecision:
+        """What `route_record(record, self.rules)` returns."""
+        rules, confidence = self.rules, record.confidence
+        high = record.impact is Impact.HIGH
+        key: tuple[object, ...]
+        if rules.paused or high or confidence is None:
+            key = (rules.paused, high, confidence is None)
+        elif not confidence:  # 0.0 and -0.0 are one key but two reasons ("0", "-0")
+            return route_record(record, rules)
+        elif confidence < rules.threshold:
+            key = ("below", confidence)
+        elif audit_draw(record.source, record.external_id) < rules.audit_rate:
+            key = ("audit", audit_draw(record.source, record.external_id, "second-review\x1f")
+                   < rules.second_review_rate)
+        else:
+            key = ("auto", confidence)
+        decision = self._decisions.get(key)
+        if decision is None:
+            if len(self._decisions) >= self._MAX_REMEMBERED:
+                self._decisions.clear()
+            decision = self._decisions[key] = route_record(record, rules)
+        return decision

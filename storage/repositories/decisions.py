@@ -7,23 +7,27 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item, table_of
-from storage.repositories.bulk import insert_rows
+from storage.repositories.bulk import insert_values
 from storage.repositories.commit_order import CommitCursor, after_cursor, commit_ordering, horizon
 from storage.repositories.gold import is_not_gold
 
 # What an automatic decision holds; the other columns (reason, rationale, review time) stay null.
-_AUTOMATIC_COLUMNS = (
+AUTOMATIC_DECISION_COLUMNS = (
     "item_id", "outcome", "reviewer", "output_before", "output_after", "decided_at", "escalated",
     "review_round",
 )
 
 
-def insert_automatic_decisions(*, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert automatic decisions (one COPY or executemany for all); their ids, in order."""
-    if not rows:
-        return []
-    stored = insert_rows(session.connection(), table_of(Decision), _AUTOMATIC_COLUMNS, rows, returning="id")
-    return [row.id for row in stored]
+def insert_automatic_decisions(
+    *, session: Session, values: Sequence[tuple[Any, ...]], ids: bool = True
+) -> list[int]:
+    """Insert automatic decisions, tuples in AUTOMATIC_DECISION_COLUMNS order encoded for the
+    driver (outputs as json.dumps text, the time as `item_time` gives it), with one COPY or
+    executemany for all; their ids in order, or nothing read back (and [] returned) without `ids`."""
+    stored = insert_values(
+        session.connection(), table_of(Decision), AUTOMATIC_DECISION_COLUMNS, values, ids=ids
+    )
+    return [item_id for item_id in stored if item_id is not None]
 
 
 def list_decisions_after(
