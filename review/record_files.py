@@ -26,7 +26,7 @@ class RepeatedKeys(dict[str, Any]):
         self.key = key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawRecord:
     """One record as read: its line number and either its value or why it could not be read.
 
@@ -59,7 +59,7 @@ def _parse(decoder: json.JSONDecoder, text: str | bytes) -> Any:
     hook), its failures turned into a ValueError with a reason."""
     try:
         if isinstance(text, bytes):  # as json.loads decodes bytes
-            text = text.decode(json.detect_encoding(text), "surrogatepass")
+            text = text.decode(_encoding(text), "surrogatepass")
         elif text.startswith("\ufeff"):
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         return decoder.decode(text)
@@ -73,6 +73,17 @@ def _parse(decoder: json.JSONDecoder, text: str | bytes) -> Any:
         raise ValueError("not valid UTF-8") from None
     except ValueError as error:
         raise ValueError(_long_number_message(text) or str(error)) from None
+
+
+def _encoding(text: bytes) -> str:
+    """json.detect_encoding's answer, without its work for the usual UTF-8 text: only a byte-order
+    mark (its first byte 0xEF, 0xFE, 0xFF or 0) or a NUL in the first two bytes names another."""
+    if text[:1] in _OTHER_ENCODING_STARTS or b"\x00" in text[:2]:
+        return json.detect_encoding(text)
+    return "utf-8"
+
+
+_OTHER_ENCODING_STARTS = (b"\xef", b"\xfe", b"\xff")
 
 
 def _refusing_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 import json
 import math
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from json.encoder import c_encode_basestring_ascii, c_make_encoder  # type: ignore[attr-defined]
 from typing import Any
 
 from review.enums import Impact
@@ -25,8 +27,20 @@ _CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 JSON_FIELDS = ("input", "output", "tags", "metadata")
 # One encoder for the fast value check (json.dumps with options would build one per call).
 _DUMP = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
-# json.dumps's own output (ASCII, every other character escaped), refusing NaN: the stored text.
-_ASCII_DUMP = json.JSONEncoder(allow_nan=False, check_circular=False)
+
+
+def _ascii_dump() -> Callable[[Any], str]:
+    """json.dumps's own output (ASCII, every other character escaped), refusing NaN: the stored
+    text. JSONEncoder.encode builds a C encoder per call; this one is built once."""
+    encoder = json.JSONEncoder(allow_nan=False, check_circular=False)
+    if c_make_encoder is None:  # an interpreter without the C accelerator
+        return encoder.encode
+    encode = c_make_encoder(None, encoder.default, c_encode_basestring_ascii, None,
+                            encoder.key_separator, encoder.item_separator, False, False, False)
+    return lambda value: "".join(encode(value, 0))
+
+
+_ASCII_DUMP = _ascii_dump()
 _IMPACTS = {impact.value: impact for impact in Impact}
 
 
@@ -215,7 +229,7 @@ def json_text(field: str, value: Any, unique_keys: bool = False) -> str:
     `RepeatedKeys` inside), a value with at most MAX_JSON_DEPTH brackets cannot be nested too
     deeply, so it is not walked."""
     try:
-        text = _ASCII_DUMP.encode(value)
+        text = _ASCII_DUMP(value)
     except (ValueError, TypeError, RecursionError):  # NaN, a value JSON has no form for, depth
         _check_each_value(field, value)  # names the fault
         return json.dumps(value)
