@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count, islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -13,7 +13,7 @@ from sqlmodel import Session
 from review.actors import Actor
 from review.audit import AuditAction, append_audit
 from review.clock import utcnow
-from review.enums import PRIORITY_OF_IMPACT, ItemState, Outcome, Route
+from review.enums import PRIORITY_OF_IMPACT, Impact, ItemState, Outcome, Route
 from review.errors import InvalidRequest
 from review.gold import with_gold_answer
 from review.permissions import Permission, can_reach_source, require
@@ -111,27 +111,55 @@ def find_rejections(raw_records: Iterable[RawRecord], gold: bool = False) -> lis
     return report.rejected
 
 
+class _Storable(NamedTuple):
+    """What storing a valid record takes: its keys, what routing reads, and its JSON values as
+    the text stored. The parsed values are dropped once validated, so a batch waiting to be
+    stored holds strings, not thousands of containers for the garbage collector to walk."""
+
+    source: str
+    external_id: str
+    task: str
+    model_version: str | None
+    confidence: float | None
+    impact: Impact | None
+    input: str
+    output: str
+    tags: str
+    metadata: str
+    gold: str | None
+
+
 def _validated(
     raw_records: Iterable[RawRecord], report: IngestReport, actor: Actor | None, gold: bool = False
-) -> Iterator[Record]:
+) -> Iterator[_Storable]:
     for raw in raw_records:
         if raw.error is not None:
             report.rejected.append(Rejection(raw.line, raw.error))
             continue
         try:
             record = validate_record(raw.value, gold=gold, unique_keys=raw.unique_keys)
-            yield _writable(with_gold_answer(record, raw.value) if gold else record, actor)
+            if gold:
+                record = with_gold_answer(record, raw.value)
+            _check_writable(record, actor)
         except InvalidRequest as error:
             report.rejected.append(Rejection(raw.line, str(error), error.field))
+            continue
+        texts = record.json_texts or tuple(
+            map(json.dumps, (record.input, record.output, record.tags, record.metadata))
+        )
+        yield _Storable(
+            record.source, record.external_id, record.task, record.model_version, record.confidence,
+            record.impact, texts[0], texts[1], texts[2], texts[3],
+            None if record.gold is None else json.dumps(record.gold),
+        )
 
 
-def _writable(record: Record, actor: Actor | None) -> Record:
-    """The record, if the actor may write its source. Refused before the duplicate check, so a
-    bounded token cannot learn which keys another source holds."""
+def _check_writable(record: Record, actor: Actor | None) -> None:
+    """Refuse the record unless the actor may write its source. Refused before the duplicate
+    check, so a bounded token cannot learn which keys another source holds."""
     if actor is not None and not can_reach_source(actor, record.source):
         raise InvalidRequest(f"this token may not send records of source {record.source[:200]!r}",
                              field="source")
-    return record
 
 
 class _Policies:
@@ -140,19 +168,18 @@ class _Policies:
     def __init__(self) -> None:
         self._routes: dict[tuple[str, str], tuple[int, Router]] = {}
 
-    def route_for(self, session: Session, record: Record) -> tuple[int, Router]:
-        """The id of the policy of the record's (source, task), with a router for its rules."""
-        key = (record.source, record.task)
-        found = self._routes.get(key)
+    def route_for(self, session: Session, source: str, task: str) -> tuple[int, Router]:
+        """The id of the policy of (source, task), with a router for its rules."""
+        found = self._routes.get((source, task))
         if found is None:
-            policy = get_effective_policy(session=session, source=record.source, task=record.task)
+            policy = get_effective_policy(session=session, source=source, task=task)
             assert policy.id is not None
-            found = self._routes[key] = (policy.id, Router(rules_of(policy)))
+            found = self._routes[(source, task)] = (policy.id, Router(rules_of(policy)))
         return found
 
 
 def _commit_batch(
-    engine: Engine, actor: Actor, policies: _Policies, batch: list[Record], now: datetime, rejected: int
+    engine: Engine, actor: Actor, policies: _Policies, batch: list[_Storable], now: datetime, rejected: int
 ) -> IngestReport:
     """Store one batch with its automatic decisions and its audit entry, in one transaction."""
     part = IngestReport()
@@ -175,31 +202,30 @@ def _commit_batch(
 
 
 def _store_batch(
-    session: Session, policies: _Policies, batch: list[Record], now: datetime, report: IngestReport
+    session: Session, policies: _Policies, batch: list[_Storable], now: datetime, report: IngestReport
 ) -> list[tuple[Any, ...]]:
     """Store the batch's new items; return the automatic decisions their auto-approvals need
     (tuples in AUTOMATIC_DECISION_COLUMNS order)."""
-    unique: dict[tuple[str, str], Record] = {}
+    unique: dict[tuple[str, str], _Storable] = {}
     for record in batch:
         unique.setdefault((record.source, record.external_id), record)
     report.duplicates += len(batch) - len(unique)
     stamp = item_time(session=session, value=now)  # one conversion for the batch
     values, routes = [], []
     for record in unique.values():
-        policy_id, router = policies.route_for(session, record)
-        routing = GOLD_ROUTING if record.gold is not None else router.route(record)
+        policy_id, router = policies.route_for(session, record.source, record.task)
+        routing = GOLD_ROUTING if record.gold is not None else router.route(
+            record.source, record.external_id, record.confidence, record.impact)
         route = routing.route
         auto = route is Route.AUTO
         impact = record.impact
-        texts = record.json_texts or tuple(map(json.dumps, (record.input, record.output, record.tags,
-                                                              record.metadata)))
         # In ITEM_COLUMNS order.
         values.append((
-            record.source, record.external_id, record.task, record.model_version, texts[0], texts[1],
-            record.confidence, impact.value if impact else None, PRIORITY_OF_IMPACT[impact], texts[2],
-            texts[3], route.value, routing.reason, policy_id,
-            _AUTO_APPROVED if auto else _PENDING, stamp, stamp if auto else None, None,
-            routing.reviews_required, None, None if record.gold is None else json.dumps(record.gold),
+            record.source, record.external_id, record.task, record.model_version, record.input,
+            record.output, record.confidence, impact.value if impact else None,
+            PRIORITY_OF_IMPACT[impact], record.tags, record.metadata, route.value, routing.reason,
+            policy_id, _AUTO_APPROVED if auto else _PENDING, stamp, stamp if auto else None, None,
+            routing.reviews_required, None, record.gold,
         ))
         routes.append(route)
     # Keys stored before (or by a concurrent ingest) are skipped by the insert itself.

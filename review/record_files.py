@@ -143,9 +143,10 @@ def read_json_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[Raw
         return RepeatedKeys(pairs, key)
 
     decoder = json.JSONDecoder(object_pairs_hook=marking)
+    decode, readline = decoder.decode, stream.readline
     line_number = 0
     while True:
-        line = stream.readline(limit + 1)
+        line = readline(limit + 1)
         if not line:
             return
         line_number += 1
@@ -153,17 +154,24 @@ def read_json_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[Raw
             _skip_rest_of_line(stream)
             yield RawRecord(line_number, error=f"record is larger than the {limit}-byte limit")
             continue
-        if not line.strip():
+        if line.isspace():
             continue
         if b"\x00" in line:
             yield RawRecord(line_number, error="line contains a NUL byte")
             continue
         try:
-            value = _parse(decoder, line)
-        except ValueError as error:
-            yield RawRecord(line_number, error=str(error))
-        else:
-            yield RawRecord(line_number, value=value, unique_keys=not marked)
+            # The usual line (UTF-8, no byte-order mark: its first byte is below 0xEF) decoded at
+            # once; any other, or any failure, goes through _parse, which says what is wrong.
+            value = decode(line.decode("utf-8", "surrogatepass")) if line[0] < 0xEF else _parse(decoder, line)
+        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+            marked.clear()
+            try:
+                value = _parse(decoder, line)
+            except ValueError as error:
+                marked.clear()
+                yield RawRecord(line_number, error=str(error))
+                continue
+        yield RawRecord(line_number, value=value, unique_keys=not marked)
         marked.clear()
 
 
