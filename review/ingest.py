@@ -35,6 +35,9 @@ BATCH_SIZE = 1000
 GOLD_ROUTING = RoutingDecision(Route.REVIEW, "gold item (known answer)")
 _AUTO_APPROVED, _PENDING = ItemState.AUTO_APPROVED.value, ItemState.PENDING.value
 _APPROVED = Outcome.APPROVED.value
+# Enum values looked up, not read through the enum's property, once per record.
+_IMPACT_VALUE: dict[Impact | None, str | None] = {None: None, **{impact: impact.value for impact in Impact}}
+_ROUTE_VALUE = {route: route.value for route in Route}
 
 
 @dataclass(frozen=True)
@@ -212,20 +215,21 @@ def _store_batch(
     report.duplicates += len(batch) - len(unique)
     stamp = item_time(session=session, value=now)  # one conversion for the batch
     values, routes = [], []
-    for record in unique.values():
-        policy_id, router = policies.route_for(session, record.source, record.task)
-        routing = GOLD_ROUTING if record.gold is not None else router.route(
-            record.source, record.external_id, record.confidence, record.impact)
+    route_for = policies.route_for
+    # Unpacked in _Storable's field order.
+    for (source, external_id, task, model_version, confidence, impact,
+         input_text, output_text, tags_text, metadata_text, gold) in unique.values():
+        policy_id, router = route_for(session, source, task)
+        routing = GOLD_ROUTING if gold is not None else router.route(
+            source, external_id, confidence, impact)
         route = routing.route
         auto = route is Route.AUTO
-        impact = record.impact
         # In ITEM_COLUMNS order.
         values.append((
-            record.source, record.external_id, record.task, record.model_version, record.input,
-            record.output, record.confidence, impact.value if impact else None,
-            PRIORITY_OF_IMPACT[impact], record.tags, record.metadata, route.value, routing.reason,
-            policy_id, _AUTO_APPROVED if auto else _PENDING, stamp, stamp if auto else None, None,
-            routing.reviews_required, None, record.gold,
+            source, external_id, task, model_version, input_text, output_text, confidence,
+            _IMPACT_VALUE[impact], PRIORITY_OF_IMPACT[impact], tags_text, metadata_text,
+            _ROUTE_VALUE[route], routing.reason, policy_id, _AUTO_APPROVED if auto else _PENDING,
+            stamp, stamp if auto else None, None, routing.reviews_required, None, gold,
         ))
         routes.append(route)
     # Keys stored before (or by a concurrent ingest) are skipped by the insert itself.

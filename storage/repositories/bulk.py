@@ -11,6 +11,7 @@ them a batch at a time pays nothing per value here. `insert_rows` encodes dict r
 
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
@@ -145,17 +146,19 @@ def _insert_postgresql(
     if not ids and not conflict_key:
         _copy(driver, f"COPY {table.name} ({names}) FROM STDIN", values, numbered=False)
         return []
-    staging = f"{table.name}_staging"
+    # One staging table per connection and column list, kept (empty) from one transaction to the
+    # next: creating and dropping one per batch costs the catalog more than the batch's rows.
+    staging = f"{table.name}_staging_{zlib.crc32(names.encode()):08x}"
     insert = (f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} ORDER BY staged_order "
               f"{_conflict_clause(conflict_key)} RETURNING {', '.join(('id', *conflict_key))}")
     with _wrapped(insert), driver.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
             f"SELECT 0::bigint AS staged_order, {names} FROM {table.name} WITH NO DATA"
         )
         _copy(driver, f"COPY {staging} (staged_order, {names}) FROM STDIN", values, numbered=True)
         stored = cursor.execute(insert).fetchall()
-        cursor.execute(f"DROP TABLE {staging}")  # so a second call in this transaction works
+        cursor.execute(f"DELETE FROM {staging}")  # so a second call in this transaction works
     if not ids:
         return []
     if conflict_key:
