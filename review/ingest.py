@@ -187,13 +187,15 @@ def _commit_batch(
     """Store one batch with its automatic decisions and its audit entry, in one transaction."""
     part = IngestReport()
     with writing(engine) as session:
-        auto_approvals = _store_batch(session, policies, batch, now, part)
+        auto_approved = _store_batch(session, policies, batch, now, part)
         # Automatic decisions take the transaction's id as their commit order (the column's
         # default, see storage/repositories/commit_order.py): no lock to take.
-        if auto_approvals:
+        if auto_approved:
             # Without an active webhook no delivery is queued: the decisions' ids are not read back.
             upstream = has_active_webhooks(session=session)
-            decision_ids = insert_automatic_decisions(session=session, values=auto_approvals, ids=upstream)
+            decision_ids = insert_automatic_decisions(
+                session=session, item_ids=auto_approved, outcome=_APPROVED, decided_at=now, ids=upstream,
+            )
             if upstream:
                 enqueue_deliveries(session, list_decisions_with_items(session=session, ids=decision_ids), now)
         append_audit(session, actor, AuditAction.ITEMS_INGESTED, "items", {
@@ -206,9 +208,8 @@ def _commit_batch(
 
 def _store_batch(
     session: Session, policies: _Policies, batch: list[_Storable], now: datetime, report: IngestReport
-) -> list[tuple[Any, ...]]:
-    """Store the batch's new items; return the automatic decisions their auto-approvals need
-    (tuples in AUTOMATIC_DECISION_COLUMNS order)."""
+) -> list[int]:
+    """Store the batch's new items; return the ids of those approved automatically."""
     unique: dict[tuple[str, str], _Storable] = {}
     for record in batch:
         unique.setdefault((record.source, record.external_id), record)
@@ -234,21 +235,20 @@ def _store_batch(
         routes.append(route)
     # Keys stored before (or by a concurrent ingest) are skipped by the insert itself.
     ids = insert_item_values(session=session, values=values)
-    auto_approvals = []
+    auto_approved = []
     counts: dict[Route, int] = {}
-    for item_id, route, value in zip(ids, routes, values, strict=True):
+    for item_id, route in zip(ids, routes, strict=True):
         if item_id is None:
             continue
         counts[route] = counts.get(route, 0) + 1
         if route is Route.AUTO:
-            # In AUTOMATIC_DECISION_COLUMNS order: the output approved as it came.
-            auto_approvals.append((item_id, _APPROVED, None, value[5], value[5], stamp, False, 1))
+            auto_approved.append(item_id)
     accepted = sum(counts.values())
     report.accepted += accepted
     report.duplicates += len(values) - accepted
     for route, routed in counts.items():
         report.routes[route.value] = report.routes.get(route.value, 0) + routed
-    return auto_approvals
+    return auto_approved
 
 
 def item_row(

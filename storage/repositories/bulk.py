@@ -34,16 +34,16 @@ def driver_value(connection: Connection, table: Table, column: str, value: Any) 
 
 def insert_values(
     connection: Connection, table: Table, columns: Sequence[str], values: Sequence[tuple[Any, ...]],
-    *, ids: bool = True, conflict_key: Sequence[str] = (),
+    *, conflict_key: Sequence[str] = (),
 ) -> list[int | None]:
     """Insert `values` (tuples in `columns` order, encoded as `driver_value` and json.dumps would)
-    in order; with `conflict_key`, a row whose key is stored already is skipped. With `ids`, each
-    row's new id in the order of `values` (None where skipped); without, nothing is read back."""
+    in order; with `conflict_key`, a row whose key is stored already is skipped. Each row's new
+    id, in the order of `values` (None where skipped)."""
     if not values:
         return []
     if connection.dialect.name == "postgresql":
-        return _insert_postgresql(connection, table, columns, values, ids, conflict_key)
-    return _insert_sqlite(connection, table, columns, values, ids, conflict_key)
+        return _insert_postgresql(connection, table, columns, values, conflict_key)
+    return _insert_sqlite(connection, table, columns, values, conflict_key)
 
 
 def insert_rows(
@@ -111,7 +111,7 @@ def _wrapped(sql: str) -> Iterator[None]:
 
 def _insert_sqlite(
     connection: Connection, table: Table, columns: Sequence[str], values: Sequence[tuple[Any, ...]],
-    ids: bool, conflict_key: Sequence[str],
+    conflict_key: Sequence[str],
 ) -> list[int | None]:
     """One executemany. SQLite gives a new row max(id) + 1 and the transaction holds the write
     lock, so no other writer interleaves: when every row went in, their ids are the ones after
@@ -122,10 +122,8 @@ def _insert_sqlite(
     sql = (f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
            f"{_conflict_clause(conflict_key)}")
     with _wrapped(sql):
-        before = driver.execute(f"SELECT coalesce(max(id), 0) FROM {name}").fetchone()[0] if ids else 0
+        before = driver.execute(f"SELECT coalesce(max(id), 0) FROM {name}").fetchone()[0]
         inserted = driver.executemany(sql, values).rowcount
-        if not ids:
-            return []
         if inserted == len(values):
             return list(range(before + 1, before + 1 + len(values)))
         stored = driver.execute(
@@ -136,16 +134,13 @@ def _insert_sqlite(
 
 def _insert_postgresql(
     connection: Connection, table: Table, columns: Sequence[str], values: Sequence[tuple[Any, ...]],
-    ids: bool, conflict_key: Sequence[str],
+    conflict_key: Sequence[str],
 ) -> list[int | None]:
-    """Without ids or a conflict key, one COPY into the table. Otherwise COPY into a temporary
-    table of the same column types, then one INSERT ... SELECT ... RETURNING."""
+    """COPY into a temporary table of the same column types, then one INSERT ... SELECT ...
+    RETURNING."""
     names = ", ".join(columns)
     driver = connection.connection.driver_connection
     assert driver is not None
-    if not ids and not conflict_key:
-        _copy(driver, f"COPY {table.name} ({names}) FROM STDIN", values, numbered=False)
-        return []
     # One staging table per connection and column list, kept (empty) from one transaction to the
     # next: creating and dropping one per batch costs the catalog more than the batch's rows.
     staging = f"{table.name}_staging_{zlib.crc32(names.encode()):08x}"
@@ -156,24 +151,17 @@ def _insert_postgresql(
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
             f"SELECT 0::bigint AS staged_order, {names} FROM {table.name} WITH NO DATA"
         )
-        _copy(driver, f"COPY {staging} (staged_order, {names}) FROM STDIN", values, numbered=True)
+        _copy(driver, f"COPY {staging} (staged_order, {names}) FROM STDIN", values)
         stored = cursor.execute(insert).fetchall()
         cursor.execute(f"DELETE FROM {staging}")  # so a second call in this transaction works
-    if not ids:
-        return []
     if conflict_key:
         return _ids_by_key(columns, values, conflict_key, stored)
     # Ids are drawn in the SELECT's order, and nothing was skipped.
     return sorted(row[0] for row in stored)
 
 
-def _copy(
-    driver: psycopg.Connection[Any], sql: str, values: Sequence[tuple[Any, ...]], numbered: bool
-) -> None:
+def _copy(driver: psycopg.Connection[Any], sql: str, values: Sequence[tuple[Any, ...]]) -> None:
+    """COPY each row after its position in `values`."""
     with _wrapped(sql), driver.cursor() as cursor, cursor.copy(sql) as copy:
-        if numbered:
-            for order, value in enumerate(values):
-                copy.write_row((order, *value))
-        else:
-            for value in values:
-                copy.write_row(value)
+        for order, value in enumerate(values):
+            copy.write_row((order, *value))

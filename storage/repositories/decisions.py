@@ -1,33 +1,44 @@
 """Queries on decisions; the feed reads them in commit order (storage/repositories/commit_order.py)."""
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, DateTime, Integer, String, false, insert, literal, null, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item, table_of
-from storage.repositories.bulk import insert_values
 from storage.repositories.commit_order import CommitCursor, after_cursor, commit_ordering, horizon
 from storage.repositories.gold import is_not_gold
 
-# What an automatic decision holds; the other columns (reason, rationale, review time) stay null.
-AUTOMATIC_DECISION_COLUMNS = (
-    "item_id", "outcome", "reviewer", "output_before", "output_after", "decided_at", "escalated",
-    "review_round",
-)
-
 
 def insert_automatic_decisions(
-    *, session: Session, values: Sequence[tuple[Any, ...]], ids: bool = True
+    *, session: Session, item_ids: Sequence[int], outcome: str, decided_at: datetime, ids: bool = True
 ) -> list[int]:
-    """Insert automatic decisions, tuples in AUTOMATIC_DECISION_COLUMNS order encoded for the
-    driver (outputs as json.dumps text, the time as `item_time` gives it), with one COPY or
-    executemany for all; their ids in order, or nothing read back (and [] returned) without `ids`."""
-    stored = insert_values(
-        session.connection(), table_of(Decision), AUTOMATIC_DECISION_COLUMNS, values, ids=ids
+    """A decision with `outcome` and no reviewer for each item, its output taken as it is stored
+    (before and after): one INSERT ... SELECT for all, so the outputs are copied inside the
+    database, never encoded or sent again. The decisions' ids in item order, or [] without `ids`.
+    Reason, rationale and review time stay null."""
+    if not item_ids:
+        return []
+    item, decision = table_of(Item), table_of(Decision)
+    chosen = (
+        sa_select(
+            item.c.id, literal(outcome, String), null(), item.c.output, item.c.output,
+            literal(decided_at, DateTime), false(), literal(1, Integer),
+        )
+        .where(item.c.id.in_(item_ids))
+        .order_by(item.c.id)
     )
-    return [item_id for item_id in stored if item_id is not None]
+    statement = insert(decision).from_select(
+        ["item_id", "outcome", "reviewer", "output_before", "output_after", "decided_at", "escalated",
+         "review_round"],
+        chosen,
+    )
+    if not ids:
+        session.execute(statement)
+        return []
+    return sorted(session.execute(statement.returning(decision.c.id)).scalars())
 
 
 def list_decisions_after(
