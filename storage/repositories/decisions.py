@@ -1,13 +1,14 @@
 """Queries on decisions; the feed reads them in commit order (storage/repositories/commit_order.py)."""
 
+import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, DateTime, Integer, String, false, insert, literal, null, or_
-from sqlalchemy import select as sa_select
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item, table_of
+from storage.repositories.bulk import driver_value
 from storage.repositories.commit_order import CommitCursor, after_cursor, commit_ordering, horizon
 from storage.repositories.gold import is_not_gold
 
@@ -21,24 +22,28 @@ def insert_automatic_decisions(
     Reason, rationale and review time stay null."""
     if not item_ids:
         return []
-    item, decision = table_of(Item), table_of(Decision)
-    chosen = (
-        sa_select(
-            item.c.id, literal(outcome, String), null(), item.c.output, item.c.output,
-            literal(decided_at, DateTime), false(), literal(1, Integer),
-        )
-        .where(item.c.id.in_(item_ids))
-        .order_by(item.c.id)
+    connection = session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    # The ids travel as one parameter: an array on PostgreSQL, a JSON array SQLite's json_each reads.
+    sql = (
+        "INSERT INTO decision (item_id, outcome, reviewer, output_before, output_after, decided_at, "
+        "escalated, review_round) SELECT id, {outcome}, NULL, output, output, {decided_at}, {no}, 1 "
+        "FROM item WHERE {chosen} ORDER BY id"
+    ).format_map(
+        {"outcome": "%(outcome)s", "decided_at": "%(decided_at)s", "no": "false",
+         "chosen": "id = ANY(%(ids)s)"}
+        if postgresql else
+        {"outcome": ":outcome", "decided_at": ":decided_at", "no": "0",
+         "chosen": "id IN (SELECT value FROM json_each(:ids))"}
     )
-    statement = insert(decision).from_select(
-        ["item_id", "outcome", "reviewer", "output_before", "output_after", "decided_at", "escalated",
-         "review_round"],
-        chosen,
-    )
+    parameters = {
+        "outcome": outcome, "ids": list(item_ids) if postgresql else json.dumps(list(item_ids)),
+        "decided_at": driver_value(connection, table_of(Decision), "decided_at", decided_at),
+    }
     if not ids:
-        session.execute(statement)
+        connection.exec_driver_sql(sql, parameters)
         return []
-    return sorted(session.execute(statement.returning(decision.c.id)).scalars())
+    return sorted(connection.exec_driver_sql(f"{sql} RETURNING id", parameters).scalars())
 
 
 def list_decisions_after(
