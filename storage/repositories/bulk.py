@@ -11,7 +11,6 @@ them a batch at a time pays nothing per value here. `insert_rows` encodes dict r
 
 import json
 import sqlite3
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
@@ -141,19 +140,17 @@ def _insert_postgresql(
     names = ", ".join(columns)
     driver = connection.connection.driver_connection
     assert driver is not None
-    # One staging table per connection and column list, kept (empty) from one transaction to the
-    # next: creating and dropping one per batch costs the catalog more than the batch's rows.
-    staging = f"{table.name}_staging_{zlib.crc32(names.encode()):08x}"
+    staging = f"{table.name}_staging"
     insert = (f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging} ORDER BY staged_order "
               f"{_conflict_clause(conflict_key)} RETURNING {', '.join(('id', *conflict_key))}")
     with _wrapped(insert), driver.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
             f"SELECT 0::bigint AS staged_order, {names} FROM {table.name} WITH NO DATA"
         )
         _copy(driver, f"COPY {staging} (staged_order, {names}) FROM STDIN", values)
         stored = cursor.execute(insert).fetchall()
-        cursor.execute(f"DELETE FROM {staging}")  # so a second call in this transaction works
+        cursor.execute(f"DROP TABLE {staging}")  # so a second call in this transaction works
     if conflict_key:
         return _ids_by_key(columns, values, conflict_key, stored)
     # Ids are drawn in the SELECT's order, and nothing was skipped.
