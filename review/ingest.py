@@ -1,10 +1,11 @@
 """Ingest use case: validate records, route them, and store the new ones a batch per transaction."""
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count, islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -12,27 +13,31 @@ from sqlmodel import Session
 from review.actors import Actor
 from review.audit import AuditAction, append_audit
 from review.clock import utcnow
-from review.enums import PRIORITY_OF_IMPACT, ItemState, Outcome, Route
+from review.enums import PRIORITY_OF_IMPACT, Impact, ItemState, Outcome, Route
 from review.errors import InvalidRequest
 from review.gold import with_gold_answer
 from review.permissions import Permission, can_reach_source, require
 from review.policies import rules_of
 from review.policy_scope import get_effective_policy
 from review.record_files import RawRecord
-from review.records import JSON_FIELDS, Record, validate_record
-from review.routing import PolicyRules, RoutingDecision, route_record
+from review.records import Record, validate_record
+from review.routing import PolicyRules, Router, RoutingDecision, route_record
 from review.webhooks import enqueue_deliveries
 from storage.engine import writing
 from storage.models import Policy
-from storage.repositories.bulk import JsonText
 from storage.repositories.decisions import insert_automatic_decisions, list_decisions_with_items
-from storage.repositories.items import insert_new_items
+from storage.repositories.items import insert_item_values, item_time
 from storage.repositories.webhooks import has_active_webhooks
 
 # Records per transaction: a concurrent writer (a claim, a decision) waits for one batch at most,
 # never for a whole file (on SQLite, where writers take turns, a long ingest would starve them).
 BATCH_SIZE = 1000
 GOLD_ROUTING = RoutingDecision(Route.REVIEW, "gold item (known answer)")
+_AUTO_APPROVED, _PENDING = ItemState.AUTO_APPROVED.value, ItemState.PENDING.value
+_APPROVED = Outcome.APPROVED.value
+# Enum values looked up, not read through the enum's property, once per record.
+_IMPACT_VALUE: dict[Impact | None, str | None] = {None: None, **{impact: impact.value for impact in Impact}}
+_ROUTE_VALUE = {route: route.value for route in Route}
 
 
 @dataclass(frozen=True)
@@ -79,13 +84,13 @@ def ingest_records(
             return report
         valid = iter(records)
     now = received_at or utcnow()
-    router = _Router()
+    policies = _Policies()
     for number in count(1):
         rejected_before = len(report.rejected)
         batch = list(islice(valid, BATCH_SIZE))
         if number > 1 and not batch and len(report.rejected) == rejected_before:
             break
-        part = _commit_batch(engine, actor, router, batch, now, len(report.rejected) - rejected_before)
+        part = _commit_batch(engine, actor, policies, batch, now, len(report.rejected) - rejected_before)
         _add_counts(report, part)
         if on_commit is not None:
             on_commit(report)
@@ -109,55 +114,90 @@ def find_rejections(raw_records: Iterable[RawRecord], gold: bool = False) -> lis
     return report.rejected
 
 
+class _Storable(NamedTuple):
+    """What storing a valid record takes: its keys, what routing reads, and its JSON values as
+    the text stored. The parsed values are dropped once validated, so a batch waiting to be
+    stored holds strings, not thousands of containers for the garbage collector to walk."""
+
+    source: str
+    external_id: str
+    task: str
+    model_version: str | None
+    confidence: float | None
+    impact: Impact | None
+    input: str
+    output: str
+    tags: str
+    metadata: str
+    gold: str | None
+
+
 def _validated(
     raw_records: Iterable[RawRecord], report: IngestReport, actor: Actor | None, gold: bool = False
-) -> Iterator[Record]:
+) -> Iterator[_Storable]:
     for raw in raw_records:
         if raw.error is not None:
             report.rejected.append(Rejection(raw.line, raw.error))
             continue
         try:
             record = validate_record(raw.value, gold=gold, unique_keys=raw.unique_keys)
-            yield _writable(with_gold_answer(record, raw.value) if gold else record, actor)
+            if gold:
+                record = with_gold_answer(record, raw.value)
+            _check_writable(record, actor)
         except InvalidRequest as error:
             report.rejected.append(Rejection(raw.line, str(error), error.field))
+            continue
+        texts = record.json_texts or tuple(
+            map(json.dumps, (record.input, record.output, record.tags, record.metadata))
+        )
+        yield _Storable(
+            record.source, record.external_id, record.task, record.model_version, record.confidence,
+            record.impact, texts[0], texts[1], texts[2], texts[3],
+            None if record.gold is None else json.dumps(record.gold),
+        )
 
 
-def _writable(record: Record, actor: Actor | None) -> Record:
-    """The record, if the actor may write its source. Refused before the duplicate check, so a
-    bounded token cannot learn which keys another source holds."""
+def _check_writable(record: Record, actor: Actor | None) -> None:
+    """Refuse the record unless the actor may write its source. Refused before the duplicate
+    check, so a bounded token cannot learn which keys another source holds."""
     if actor is not None and not can_reach_source(actor, record.source):
         raise InvalidRequest(f"this token may not send records of source {record.source[:200]!r}",
                              field="source")
-    return record
 
 
-class _Router:
-    """Routes records with the effective policy of their (source, task), read once per ingest."""
+class _Policies:
+    """The effective policy of each (source, task), with its router, read once per ingest."""
 
     def __init__(self) -> None:
-        self._policies: dict[tuple[str, str], tuple[Policy, PolicyRules]] = {}
+        self._routes: dict[tuple[str, str], tuple[int, Router]] = {}
 
-    def policy_for(self, session: Session, record: Record) -> tuple[Policy, PolicyRules]:
-        """The policy of the record's (source, task), with its routing rules."""
-        key = (record.source, record.task)
-        if key not in self._policies:
-            policy = get_effective_policy(session=session, source=record.source, task=record.task)
-            self._policies[key] = (policy, rules_of(policy))
-        return self._policies[key]
+    def route_for(self, session: Session, source: str, task: str) -> tuple[int, Router]:
+        """The id of the policy of (source, task), with a router for its rules."""
+        found = self._routes.get((source, task))
+        if found is None:
+            policy = get_effective_policy(session=session, source=source, task=task)
+            assert policy.id is not None
+            found = self._routes[(source, task)] = (policy.id, Router(rules_of(policy)))
+        return found
 
 
 def _commit_batch(
-    engine: Engine, actor: Actor, router: _Router, batch: list[Record], now: datetime, rejected: int
+    engine: Engine, actor: Actor, policies: _Policies, batch: list[_Storable], now: datetime, rejected: int
 ) -> IngestReport:
     """Store one batch with its automatic decisions and its audit entry, in one transaction."""
     part = IngestReport()
     with writing(engine) as session:
-        auto_approvals = _store_batch(session, router, batch, now, part)
+        auto_approved = _store_batch(session, policies, batch, now, part)
         # Automatic decisions take the transaction's id as their commit order (the column's
         # default, see storage/repositories/commit_order.py): no lock to take.
-        if auto_approvals:
-            _deliver_upstream(session, insert_automatic_decisions(session=session, rows=auto_approvals), now)
+        if auto_approved:
+            # Without an active webhook no delivery is queued: the decisions' ids are not read back.
+            upstream = has_active_webhooks(session=session)
+            decision_ids = insert_automatic_decisions(
+                session=session, item_ids=auto_approved, outcome=_APPROVED, decided_at=now, ids=upstream,
+            )
+            if upstream:
+                enqueue_deliveries(session, list_decisions_with_items(session=session, ids=decision_ids), now)
         append_audit(session, actor, AuditAction.ITEMS_INGESTED, "items", {
             "accepted": part.accepted, "duplicates": part.duplicates,
             "rejected": rejected, "routes": part.routes,
@@ -167,40 +207,48 @@ def _commit_batch(
 
 
 def _store_batch(
-    session: Session, router: _Router, batch: list[Record], now: datetime, report: IngestReport
-) -> list[dict[str, Any]]:
-    """Store the batch's new items; return the automatic decisions their auto-approvals need."""
-    unique: dict[tuple[str, str], Record] = {}
+    session: Session, policies: _Policies, batch: list[_Storable], now: datetime, report: IngestReport
+) -> list[int]:
+    """Store the batch's new items; return the ids of those approved automatically."""
+    unique: dict[tuple[str, str], _Storable] = {}
     for record in batch:
-        if record.key in unique:
-            report.duplicates += 1
-        else:
-            unique[record.key] = record
-    rows = []
-    for record in unique.values():
-        policy, rules = router.policy_for(session, record)
-        row = item_row(record, policy, now, rules)
-        if record.json_texts is not None:  # encoded by validation: stored as they are
-            row.update(zip(JSON_FIELDS, map(JsonText, record.json_texts), strict=True))
-        rows.append(row)
+        unique.setdefault((record.source, record.external_id), record)
+    report.duplicates += len(batch) - len(unique)
+    stamp = item_time(session=session, value=now)  # one conversion for the batch
+    values, routes = [], []
+    route_for = policies.route_for
+    # Unpacked in _Storable's field order.
+    for (source, external_id, task, model_version, confidence, impact,
+         input_text, output_text, tags_text, metadata_text, gold) in unique.values():
+        policy_id, router = route_for(session, source, task)
+        routing = GOLD_ROUTING if gold is not None else router.route(
+            source, external_id, confidence, impact)
+        route = routing.route
+        auto = route is Route.AUTO
+        # In ITEM_COLUMNS order.
+        values.append((
+            source, external_id, task, model_version, input_text, output_text, confidence,
+            _IMPACT_VALUE[impact], PRIORITY_OF_IMPACT[impact], tags_text, metadata_text,
+            _ROUTE_VALUE[route], routing.reason, policy_id, _AUTO_APPROVED if auto else _PENDING,
+            stamp, stamp if auto else None, None, routing.reviews_required, None, gold,
+        ))
+        routes.append(route)
     # Keys stored before (or by a concurrent ingest) are skipped by the insert itself.
-    ids = insert_new_items(session=session, rows=rows)
-    report.duplicates += len(rows) - len(ids)
-    report.accepted += len(ids)
-    for row in rows:
-        if (row["source"], row["external_id"]) in ids:
-            report.routes[row["route"]] = report.routes.get(row["route"], 0) + 1
-    return [
-        _auto_decision(ids[key], row, now)
-        for row in rows
-        if row["route"] == Route.AUTO and (key := (row["source"], row["external_id"])) in ids
-    ]
-
-
-def _deliver_upstream(session: Session, decision_ids: list[int], now: datetime) -> None:
-    """Queue webhook deliveries of auto-approvals, in the ingest's transaction."""
-    if decision_ids and has_active_webhooks(session=session):
-        enqueue_deliveries(session, list_decisions_with_items(session=session, ids=decision_ids), now)
+    ids = insert_item_values(session=session, values=values)
+    auto_approved = []
+    counts: dict[Route, int] = {}
+    for item_id, route in zip(ids, routes, strict=True):
+        if item_id is None:
+            continue
+        counts[route] = counts.get(route, 0) + 1
+        if route is Route.AUTO:
+            auto_approved.append(item_id)
+    accepted = sum(counts.values())
+    report.accepted += accepted
+    report.duplicates += len(values) - accepted
+    for route, routed in counts.items():
+        report.routes[route.value] = report.routes.get(route.value, 0) + routed
+    return auto_approved
 
 
 def item_row(
@@ -233,17 +281,4 @@ def item_row(
         "reviews_required": routing.reviews_required,
         "first_reviewer": None,
         "gold": record.gold,
-    }
-
-
-def _auto_decision(item_id: int, row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {
-        "item_id": item_id,
-        "outcome": Outcome.APPROVED.value,
-        "reviewer": None,
-        "output_before": row["output"],
-        "output_after": row["output"],
-        "decided_at": now,
-        "escalated": False,
-        "review_round": 1,
     }

@@ -26,7 +26,7 @@ class RepeatedKeys(dict[str, Any]):
         self.key = key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawRecord:
     """One record as read: its line number and either its value or why it could not be read.
 
@@ -59,7 +59,7 @@ def _parse(decoder: json.JSONDecoder, text: str | bytes) -> Any:
     hook), its failures turned into a ValueError with a reason."""
     try:
         if isinstance(text, bytes):  # as json.loads decodes bytes
-            text = text.decode(json.detect_encoding(text), "surrogatepass")
+            text = text.decode(_encoding(text), "surrogatepass")
         elif text.startswith("\ufeff"):
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         return decoder.decode(text)
@@ -73,6 +73,17 @@ def _parse(decoder: json.JSONDecoder, text: str | bytes) -> Any:
         raise ValueError("not valid UTF-8") from None
     except ValueError as error:
         raise ValueError(_long_number_message(text) or str(error)) from None
+
+
+def _encoding(text: bytes) -> str:
+    """json.detect_encoding's answer, without its work for the usual UTF-8 text: only a byte-order
+    mark (its first byte 0xEF, 0xFE, 0xFF or 0) or a NUL in the first two bytes names another."""
+    if text[:1] in _OTHER_ENCODING_STARTS or b"\x00" in text[:2]:
+        return json.detect_encoding(text)
+    return "utf-8"
+
+
+_OTHER_ENCODING_STARTS = (b"\xef", b"\xfe", b"\xff")
 
 
 def _refusing_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -132,9 +143,10 @@ def read_json_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[Raw
         return RepeatedKeys(pairs, key)
 
     decoder = json.JSONDecoder(object_pairs_hook=marking)
+    decode, readline = decoder.decode, stream.readline
     line_number = 0
     while True:
-        line = stream.readline(limit + 1)
+        line = readline(limit + 1)
         if not line:
             return
         line_number += 1
@@ -142,17 +154,24 @@ def read_json_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[Raw
             _skip_rest_of_line(stream)
             yield RawRecord(line_number, error=f"record is larger than the {limit}-byte limit")
             continue
-        if not line.strip():
+        if line.isspace():
             continue
         if b"\x00" in line:
             yield RawRecord(line_number, error="line contains a NUL byte")
             continue
         try:
-            value = _parse(decoder, line)
-        except ValueError as error:
-            yield RawRecord(line_number, error=str(error))
-        else:
-            yield RawRecord(line_number, value=value, unique_keys=not marked)
+            # The usual line (UTF-8, no byte-order mark: its first byte is below 0xEF) decoded at
+            # once; any other, or any failure, goes through _parse, which says what is wrong.
+            value = decode(line.decode("utf-8", "surrogatepass")) if line[0] < 0xEF else _parse(decoder, line)
+        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+            marked.clear()
+            try:
+                value = _parse(decoder, line)
+            except ValueError as error:
+                marked.clear()
+                yield RawRecord(line_number, error=str(error))
+                continue
+        yield RawRecord(line_number, value=value, unique_keys=not marked)
         marked.clear()
 
 

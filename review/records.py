@@ -3,7 +3,9 @@
 import json
 import math
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from json.encoder import c_encode_basestring_ascii, c_make_encoder  # type: ignore[attr-defined]
 from typing import Any
 
 from review.enums import Impact
@@ -27,7 +29,22 @@ JSON_FIELDS = ("input", "output", "tags", "metadata")
 _DUMP = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)
 
 
-@dataclass(frozen=True)
+def _ascii_dump() -> Callable[[Any], str]:
+    """json.dumps's own output (ASCII, every other character escaped), refusing NaN: the stored
+    text. JSONEncoder.encode builds a C encoder per call; this one is built once."""
+    encoder = json.JSONEncoder(allow_nan=False, check_circular=False)
+    if c_make_encoder is None:  # an interpreter without the C accelerator
+        return encoder.encode
+    encode = c_make_encoder(None, encoder.default, c_encode_basestring_ascii, None,
+                            encoder.key_separator, encoder.item_separator, False, False, False)
+    return lambda value: "".join(encode(value, 0))
+
+
+_ASCII_DUMP = _ascii_dump()
+_IMPACTS = {impact.value: impact for impact in Impact}
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
     """A valid record, ready to be routed and stored."""
 
@@ -78,7 +95,7 @@ def validate_record(raw: Any, gold: bool = False, unique_keys: bool = False) -> 
     for name, value in raw.items():
         if name in texts:
             texts[name] = json_text(name, value, unique_keys)
-        else:
+        elif type(value) is not str or not value.isascii() or "\x00" in value:  # ASCII text is fine
             check_json_value(name, value)
     if "output" not in raw or raw["output"] is None:
         raise InvalidRequest("'output' is required", field="output")
@@ -116,6 +133,11 @@ def _required_text(raw: dict[str, Any], name: str, max_length: int, nfc: bool = 
 
 def _key_text(raw: dict[str, Any], name: str, max_length: int) -> str:
     """An id or name: one line of visible text, in NFC so that one spelling means one item."""
+    text = raw.get(name)
+    # The common case, checked at once: visible ASCII (in NFC already, free of controls).
+    if type(text) is str and text.isascii() and text.isprintable() and len(text) <= max_length \
+            and text.strip():
+        return text
     text = _required_text(raw, name, max_length, nfc=True)
     if text.isascii() and text.isprintable():  # the common case: no control can be in it
         return text
@@ -166,8 +188,8 @@ def _impact(value: Any) -> Impact | None:
     if value is None:
         return None
     try:
-        return Impact(value)
-    except ValueError:
+        return _IMPACTS[value]
+    except (KeyError, TypeError):  # TypeError: an unhashable value (a list, an object)
         raise InvalidRequest(
             f"'impact' must be low, medium, high or null, got {value!r}"[:200], field="impact"
         ) from None
@@ -203,23 +225,21 @@ def check_json_value(field: str, value: Any) -> None:
 
 def json_text(field: str, value: Any, unique_keys: bool = False) -> str:
     """`value` as json.dumps writes it, once `check_json_value` would pass it: the one encoding
-    checks it (as `_plainly_valid` does) and, for ASCII text, is the stored text too. With
-    `unique_keys` (no `RepeatedKeys` inside), a value with at most MAX_JSON_DEPTH brackets cannot be
-    nested too deeply, so it is not walked."""
+    checks it (as `_plainly_valid` does) and is the stored text. With `unique_keys` (no
+    `RepeatedKeys` inside), a value with at most MAX_JSON_DEPTH brackets cannot be nested too
+    deeply, so it is not walked."""
     try:
-        text = _DUMP.encode(value)
-        ascii_only = text.isascii()
-        if not ascii_only:
-            text.encode("utf-8")  # a lone surrogate cannot be encoded
-    except (ValueError, TypeError, RecursionError):  # UnicodeEncodeError is a ValueError
+        text = _ASCII_DUMP(value)
+    except (ValueError, TypeError, RecursionError):  # NaN, a value JSON has no form for, depth
         _check_each_value(field, value)  # names the fault
         return json.dumps(value)
-    if "\\u0000" in text or not (
+    # The encoding escapes a NUL as \u0000 and every surrogate (a lone one, or half of a pair
+    # spelling a character beyond U+FFFF) as \udXXX: only then are the strings looked at.
+    if ("\\u" in text and ("\\u0000" in text or "\\ud" in text)) or not (
         (unique_keys and text.count("{") + text.count("[") <= MAX_JSON_DEPTH) or _containers_valid(value)
     ):
         _check_each_value(field, value)
-    # With ensure_ascii, json.dumps escapes DEL and every non-ASCII character as well.
-    return text if ascii_only and "\x7f" not in text else json.dumps(value)
+    return text
 
 
 def _plainly_valid(value: Any) -> bool:

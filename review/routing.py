@@ -39,26 +39,73 @@ def audit_draw(source: str, external_id: str, salt: str = "") -> float:
 
 def route_record(record: Record, rules: PolicyRules) -> RoutingDecision:
     """Route a record, then decide whether one person or two must review it."""
-    route, reason = _route(record, rules)
+    return decide_route(record.source, record.external_id, record.confidence, record.impact, rules)
+
+
+def decide_route(
+    source: str, external_id: str, confidence: float | None, impact: Impact | None, rules: PolicyRules
+) -> RoutingDecision:
+    """`route_record` for a record with these values."""
+    route, reason = _route(source, external_id, confidence, impact, rules)
     two = (
-        route is Route.REVIEW and record.impact is Impact.HIGH and rules.four_eyes_high_impact
+        route is Route.REVIEW and impact is Impact.HIGH and rules.four_eyes_high_impact
     ) or (
         route is Route.AUDIT
-        and audit_draw(record.source, record.external_id, "second-review\x1f") < rules.second_review_rate
+        and audit_draw(source, external_id, "second-review\x1f") < rules.second_review_rate
     )
     return RoutingDecision(route, reason, 2 if two else 1)
 
 
-def _route(record: Record, rules: PolicyRules) -> tuple[Route, str]:
+def _route(
+    source: str, external_id: str, confidence: float | None, impact: Impact | None, rules: PolicyRules
+) -> tuple[Route, str]:
     """Apply the contract's routing order: paused, high impact, unknown or low confidence, audit."""
     if rules.paused:
         return Route.REVIEW, "automation paused"
-    if record.impact is Impact.HIGH:
+    if impact is Impact.HIGH:
         return Route.REVIEW, "high impact"
-    if record.confidence is None:
+    if confidence is None:
         return Route.REVIEW, "confidence unknown"
-    if record.confidence < rules.threshold:
-        return Route.REVIEW, f"confidence {record.confidence:g} below threshold {rules.threshold:g}"
-    if audit_draw(record.source, record.external_id) < rules.audit_rate:
+    if confidence < rules.threshold:
+        return Route.REVIEW, f"confidence {confidence:g} below threshold {rules.threshold:g}"
+    if audit_draw(source, external_id) < rules.audit_rate:
         return Route.AUDIT, f"audit sample at rate {rules.audit_rate:.1%}"
-    return Route.AUTO, f"confidence {record.confidence:g} at or above threshold {rules.threshold:g}"
+    return Route.AUTO, f"confidence {confidence:g} at or above threshold {rules.threshold:g}"
+
+
+class Router:
+    """`route_record` for many records under one policy's rules. Most records share a decision
+    (and the text of its reason: a reason names the confidence, not the record), so each distinct
+    one is built once and handed out again."""
+
+    # Distinct confidences make distinct reasons: forgetting them all now and then keeps the
+    # memory of a long ingest flat.
+    _MAX_REMEMBERED = 4096
+
+    def __init__(self, rules: PolicyRules) -> None:
+        self.rules = rules
+        self._decisions: dict[tuple[object, ...], RoutingDecision] = {}
+
+    def route(
+        self, source: str, external_id: str, confidence: float | None, impact: Impact | None
+    ) -> RoutingDecision:
+        """What `route_record` returns for a record of these values under `self.rules`."""
+        rules = self.rules
+        high = impact is Impact.HIGH
+        key: tuple[object, ...]
+        if rules.paused or high or confidence is None:
+            key = (rules.paused, high, confidence is None)
+        elif not confidence:  # 0.0 and -0.0 are one key but two reasons ("0", "-0")
+            return decide_route(source, external_id, confidence, impact, rules)
+        elif confidence < rules.threshold:
+            key = ("below", confidence)
+        elif audit_draw(source, external_id) < rules.audit_rate:
+            key = ("audit", audit_draw(source, external_id, "second-review\x1f") < rules.second_review_rate)
+        else:
+            key = ("auto", confidence)
+        decision = self._decisions.get(key)
+        if decision is None:
+            if len(self._decisions) >= self._MAX_REMEMBERED:
+                self._decisions.clear()
+            decision = self._decisions[key] = decide_route(source, external_id, confidence, impact, rules)
+        return decision

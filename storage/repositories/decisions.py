@@ -1,29 +1,49 @@
 """Queries on decisions; the feed reads them in commit order (storage/repositories/commit_order.py)."""
 
+import json
 from collections.abc import Collection, Sequence
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Decision, Item, table_of
-from storage.repositories.bulk import insert_rows
+from storage.repositories.bulk import driver_value
 from storage.repositories.commit_order import CommitCursor, after_cursor, commit_ordering, horizon
 from storage.repositories.gold import is_not_gold
 
-# What an automatic decision holds; the other columns (reason, rationale, review time) stay null.
-_AUTOMATIC_COLUMNS = (
-    "item_id", "outcome", "reviewer", "output_before", "output_after", "decided_at", "escalated",
-    "review_round",
-)
 
-
-def insert_automatic_decisions(*, session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert automatic decisions (one COPY or executemany for all); their ids, in order."""
-    if not rows:
+def insert_automatic_decisions(
+    *, session: Session, item_ids: Sequence[int], outcome: str, decided_at: datetime, ids: bool = True
+) -> list[int]:
+    """A decision with `outcome` and no reviewer for each item, its output taken as it is stored
+    (before and after): one INSERT ... SELECT for all, so the outputs are copied inside the
+    database, never encoded or sent again. The decisions' ids in item order, or [] without `ids`.
+    Reason, rationale and review time stay null."""
+    if not item_ids:
         return []
-    stored = insert_rows(session.connection(), table_of(Decision), _AUTOMATIC_COLUMNS, rows, returning="id")
-    return [row.id for row in stored]
+    connection = session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    # The ids travel as one parameter: an array on PostgreSQL, a JSON array SQLite's json_each reads.
+    sql = (
+        "INSERT INTO decision (item_id, outcome, reviewer, output_before, output_after, decided_at, "
+        "escalated, review_round) SELECT id, {outcome}, NULL, output, output, {decided_at}, {no}, 1 "
+        "FROM item WHERE {chosen} ORDER BY id"
+    ).format_map(
+        {"outcome": "%(outcome)s", "decided_at": "%(decided_at)s", "no": "false",
+         "chosen": "id = ANY(%(ids)s)"}
+        if postgresql else
+        {"outcome": ":outcome", "decided_at": ":decided_at", "no": "0",
+         "chosen": "id IN (SELECT value FROM json_each(:ids))"}
+    )
+    parameters = {
+        "outcome": outcome, "ids": list(item_ids) if postgresql else json.dumps(list(item_ids)),
+        "decided_at": driver_value(connection, table_of(Decision), "decided_at", decided_at),
+    }
+    if not ids:
+        connection.exec_driver_sql(sql, parameters)
+        return []
+    return sorted(connection.exec_driver_sql(f"{sql} RETURNING id", parameters).scalars())
 
 
 def list_decisions_after(

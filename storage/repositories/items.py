@@ -11,15 +11,16 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.failures import is_disk_full
 from storage.models import MAX_ROW_ID, Item, ItemSkip, table_of
-from storage.repositories.bulk import insert_rows
+from storage.repositories.bulk import driver_value, insert_rows, insert_values
 
 # The columns an ingest writes (`metadata` is the column behind the model's `extra`: the ORM bulk
 # insert used before silently dropped it, as its row key never matched the attribute).
-_INSERT_COLUMNS = (
+ITEM_COLUMNS = (
     "source", "external_id", "task", "model_version", "input", "output", "confidence", "impact",
     "priority", "tags", "metadata", "route", "route_reason", "policy_id", "state", "received_at",
     "decided_at", "escalated_by", "reviews_required", "first_reviewer", "gold",
 )
+_KEY = ("source", "external_id")
 
 
 def insert_new_items(
@@ -30,13 +31,23 @@ def insert_new_items(
     A key repeated within `rows` is stored once, from its first row. One COPY (PostgreSQL) or
     executemany (SQLite) per call; ON CONFLICT skips keys stored before or by a concurrent ingest.
     """
-    if not rows:
-        return {}
-    stored = insert_rows(
-        session.connection(), table_of(Item), _INSERT_COLUMNS, rows,
-        returning="id, source, external_id", conflict="ON CONFLICT (source, external_id) DO NOTHING",
-    )
-    return {(row.source, row.external_id): row.id for row in stored}
+    ids = insert_rows(session.connection(), table_of(Item), ITEM_COLUMNS, rows, conflict_key=_KEY)
+    return {
+        (row["source"], row["external_id"]): item_id
+        for row, item_id in zip(rows, ids, strict=True) if item_id is not None
+    }
+
+
+def item_time(*, session: Session, value: datetime) -> Any:
+    """A time as `insert_item_values` takes it (the text SQLite stores; the datetime otherwise)."""
+    return driver_value(session.connection(), table_of(Item), "received_at", value)
+
+
+def insert_item_values(*, session: Session, values: Sequence[tuple[Any, ...]]) -> list[int | None]:
+    """Insert items given as tuples in ITEM_COLUMNS order, encoded for the driver (JSON values as
+    json.dumps text, times from `item_time`), skipping any whose (source, external_id) exists;
+    each one's new id in order, None where skipped. Keys within `values` must be distinct."""
+    return insert_values(session.connection(), table_of(Item), ITEM_COLUMNS, values, conflict_key=_KEY)
 
 
 # The claim path's statements are built once, with bound parameters: building one costs more

@@ -4,7 +4,7 @@ import pytest
 
 from review.enums import Route
 from review.records import validate_record
-from review.routing import PolicyRules, audit_draw, route_record
+from review.routing import PolicyRules, Router, audit_draw, route_record
 from tests.factories import make_audit_record, make_auto_record, make_record
 
 RULES = PolicyRules(threshold=0.8, audit_rate=0.05, paused=False)
@@ -150,3 +150,26 @@ def test_only_audit_samples_get_second_reviews():
     assert _route(audited, confidence=0.99).reviews_required == 2
     never = PolicyRules(threshold=0.8, audit_rate=1.0, paused=False, second_review_rate=0.0)
     assert _route(never, confidence=0.99).reviews_required == 1
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        RULES,
+        NO_AUDIT,
+        PolicyRules(threshold=0.8, audit_rate=0.5, paused=False, second_review_rate=0.5),
+        PolicyRules(threshold=0.5, audit_rate=0.2, paused=True, four_eyes_high_impact=True),
+        PolicyRules(threshold=0.0, audit_rate=0.0, paused=False, four_eyes_high_impact=True),
+    ],
+)
+def test_the_batch_router_decides_as_route_record_does(rules):
+    # Ingest's Router hands out one decision per distinct reason: it must be route_record's.
+    router = Router(rules)
+    for n in range(300):
+        for confidence in (None, 0.0, -0.0, 0.3, 0.5, 0.8, 0.97, 1.0):
+            for impact in (None, "low", "medium", "high"):
+                record = validate_record(make_record(
+                    external_id=f"key-{n}", confidence=confidence, impact=impact))
+                assert router.route(record.source, record.external_id, record.confidence,
+                                    record.impact) == route_record(record, rules)
+
