@@ -5,9 +5,12 @@ import multiprocessing
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from review.actors import Actor
 from review.audit_verify import verify_chain
@@ -92,13 +95,21 @@ def test_32_deciders_on_2_servers_feed_every_decision_once_and_keep_the_chain_in
     assert (check.entries, check.unchained) == (1 + 2 * ITEMS, 0)  # the ingest, a claim and a decision each
 
 
-def test_a_reader_never_passes_a_decision_whose_transaction_is_still_running(postgres_engine):
-    """A transaction that starts writing first but commits last: the reader waits for it instead
-    of passing it for ever, then gets both decisions in commit order."""
-    engine = postgres_engine
+@dataclass
+class SlowThenLate:
+    """A transaction that wrote a decision first and is still open (`slow`), and a decision made
+    and committed after it: the item ids of both, and the later decision's id."""
+
+    slow: Connection
+    early_item: int
+    late_item: int
+    late_decision: int
+
+
+@contextmanager
+def _slow_then_late(engine: Engine) -> Iterator[SlowThenLate]:
     queue_items(engine, 2)
-    reviewer = make_actor(Role.REVIEWER)
-    early = claim_next(engine, reviewer)
+    early = claim_next(engine, make_actor(Role.REVIEWER))
     assert early is not None
     with engine.connect() as slow:
         slow.execute(text(
@@ -106,12 +117,20 @@ def test_a_reader_never_passes_a_decision_whose_transaction_is_still_running(pos
             "VALUES (:item, 'approved', 'slow@example.com', now(), false, 1)"), {"item": early.item_id})
         other = make_actor(Role.REVIEWER)
         late = decide_held(engine, other, claim(engine, other))
+        yield SlowThenLate(slow, early.item_id, late.item_id, late.decision_id)
+
+
+def test_a_reader_never_passes_a_decision_whose_transaction_is_still_running(postgres_engine):
+    """A transaction that starts writing first but commits last: the reader waits for it instead
+    of passing it for ever, then gets both decisions in commit order."""
+    engine = postgres_engine
+    with _slow_then_late(engine) as made:
         page, cursor = read_decision_feed(engine, READER, START, limit=10, settle_seconds=0)
         assert (page, cursor) == ([], START.encode())  # the later decision waits behind the slow one
-        slow.commit()
+        made.slow.commit()
     page, cursor = read_decision_feed(engine, READER, START, limit=10)
-    assert [decision["item_id"] for decision in page] == [early.item_id, late.item_id]
-    assert [decision["id"] for decision in page][1] == late.decision_id
+    assert [decision["item_id"] for decision in page] == [made.early_item, made.late_item]
+    assert [decision["id"] for decision in page][1] == made.late_decision
     assert read_decision_feed(engine, READER, parse_feed_cursor(cursor), limit=10)[0] == []
 
 
@@ -128,18 +147,10 @@ def test_an_export_right_after_a_decision_waits_for_a_transaction_that_commits_s
     """A decision committed behind a running transaction is exported once that one commits, in
     the same export, not left for the next one."""
     engine = postgres_engine
-    queue_items(engine, 2)
-    early = claim_next(engine, make_actor(Role.REVIEWER))
-    assert early is not None
-    with engine.connect() as slow:
-        slow.execute(text(
-            "INSERT INTO decision (item_id, outcome, reviewer, decided_at, escalated, review_round) "
-            "VALUES (:item, 'rejected', 'slow@example.com', now(), false, 1)"), {"item": early.item_id})
-        other = make_actor(Role.REVIEWER)
-        late = decide_held(engine, other, claim(engine, other))
-        threading.Timer(0.3, slow.commit).start()
+    with _slow_then_late(engine) as made:
+        threading.Timer(0.3, made.slow.commit).start()
         exported, _ = _exported_item_ids(engine)
-    assert exported == [early.item_id, late.item_id]
+    assert exported == [made.early_item, made.late_item]
 
 
 def test_an_export_behind_a_long_transaction_leaves_its_decisions_to_the_next_export(
@@ -147,20 +158,12 @@ def test_an_export_behind_a_long_transaction_leaves_its_decisions_to_the_next_ex
 ):
     engine = postgres_engine
     monkeypatch.setattr("storage.repositories.commit_order.SETTLE_SECONDS", 0.2)
-    queue_items(engine, 2)
-    early = claim_next(engine, make_actor(Role.REVIEWER))
-    assert early is not None
-    with engine.connect() as slow:
-        slow.execute(text(
-            "INSERT INTO decision (item_id, outcome, reviewer, decided_at, escalated, review_round) "
-            "VALUES (:item, 'rejected', 'slow@example.com', now(), false, 1)"), {"item": early.item_id})
-        other = make_actor(Role.REVIEWER)
-        late = decide_held(engine, other, claim(engine, other))
+    with _slow_then_late(engine) as made:
         assert _exported_item_ids(engine) == ([], START)
-        slow.commit()
+        made.slow.commit()
     # Patient again (the suite's default): other runs on the cluster may hold the horizon too.
     monkeypatch.setattr("storage.repositories.commit_order.SETTLE_SECONDS", 120.0)
-    assert _exported_item_ids(engine)[0] == [early.item_id, late.item_id]
+    assert _exported_item_ids(engine)[0] == [made.early_item, made.late_item]
 
 
 @pytest.mark.parametrize("cursor", ["1.2", "0.5", "9223372036854775807.9223372036854775807"])
