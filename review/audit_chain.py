@@ -17,7 +17,7 @@ from sqlmodel import Session
 from review.clock import isoformat_utc
 from storage.repositories.audit import (
     EntryRow,
-    get_chain_head_row,
+    get_chain_head,
     get_head_and_waiting_rows,
     link_entries,
     list_unchained_rows,
@@ -84,7 +84,7 @@ def next_link(session: Session, key: bytes, values: dict[str, Any]) -> dict[str,
     the next position now, before it is inserted: for SQLite, whose write transactions (BEGIN
     IMMEDIATE) already hold the whole database, so the head cannot move before commit. Saves
     linking it afterwards with a second write."""
-    head: EntryRow | None = get_chain_head_row(session=session)
+    head: EntryRow | None = get_chain_head(session=session)
     seq, prev = (head.seq, head.entry_hash) if head is not None else (0, GENESIS_HASH)
     assert seq is not None and prev is not None
     digest = entry_hash(key, seq + 1, values["at"], values["actor"], values["action"],

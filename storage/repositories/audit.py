@@ -72,7 +72,7 @@ def insert_audit_entry(*, session: Session, values: dict[str, Any], try_chain: b
     return bool(connection.execute(_INSERT_TRYING_CHAIN, values).one()[1])
 
 
-def get_chain_head_row(*, session: Session) -> EntryRow | None:
+def get_chain_head(*, session: Session) -> EntryRow | None:
     """The newest chained entry as a plain row (`_LINK_COLUMNS`)."""
     return session.connection().execute(_HEAD).first()
 
@@ -90,13 +90,6 @@ def get_head_and_waiting_rows(*, session: Session, limit: int) -> tuple[EntryRow
 def list_unchained_rows(*, session: Session, limit: int) -> list[EntryRow]:
     """Up to `limit` entries not linked into the chain yet, oldest first, as plain rows."""
     return list(session.connection().execute(_WAITING, {"limit": limit}))
-
-
-def get_chain_head(*, session: Session) -> AuditEntry | None:
-    """The newest chained entry."""
-    statement = (select(AuditEntry).where(col(AuditEntry.seq).is_not(None))
-                 .order_by(col(AuditEntry.seq).desc()).limit(1))
-    return session.exec(statement).first()
 
 
 _LINK = (
