@@ -164,8 +164,12 @@ def test_the_feed_gives_every_decision_once_while_decisions_are_written(api: Api
     seen: list[int] = []
 
     def every_decision() -> set[int]:
-        after = int(start_cursor.split(".")[1])
-        return {row[0] for row in api.rows("SELECT id FROM decision WHERE id > :after", after=after)}
+        # After the start in commit order (txid, id): an earlier test's decision with a larger id
+        # may have committed under a smaller txid, before the start.
+        txid, row_id = (int(part) for part in start_cursor.split("."))
+        return {row[0] for row in api.rows(
+            "SELECT id FROM decision WHERE txid > :txid OR (txid = :txid AND id > :id)",
+            txid=txid, id=row_id)}
 
     # A page may come back without decisions still held behind another run's transaction on the
     # shared cluster (the server waits 2 s for them): keep reading until the feed has them all.
